@@ -1,0 +1,224 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import inject from 'light-my-request';
+import { BatchError } from '../errors.js';
+import { reasonPhrase } from '../http-grammar.js';
+import type { HeaderField, InnerRequest, InnerResponse } from '../operation.js';
+
+/** Limits and cancellation for one dispatch. */
+export interface DispatchControl {
+  /** Aborting it closes the inner response, so the app sees the client go away. */
+  signal: AbortSignal;
+  /** The answer's body is cut off past this many bytes (`batch.part.response_too_large`). */
+  maxResponseBytes: number;
+}
+
+/** Runs one inner request through the app and returns its answer. */
+export type Dispatcher = (request: InnerRequest, control: DispatchControl) => Promise<InnerResponse>;
+
+/** A Node request listener: an Express app, a Koa `app.callback()`, a plain handler. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/**
+ * The mark every injected request carries. `batch()` refuses a marked request aimed at
+ * the batch endpoint, whatever spelling of the path got it there (THREATS T7/V7). A
+ * registered symbol, so two copies of this package in one process agree.
+ */
+export const INNER_REQUEST: unique symbol = Symbol.for('inbatch.inner-request') as never;
+
+/** Whether a Node request was dispatched by inbatch. */
+export function isInnerRequest(req: object): boolean {
+  return (req as Record<symbol, unknown>)[INNER_REQUEST] === true;
+}
+
+export interface InjectDispatcherOptions {
+  /**
+   * Set for frameworks that swap the prototype of `req`/`res` (Express does, in its
+   * `init` middleware): light-my-request's capture methods are then copied onto each
+   * instance, where a prototype swap can't hide them (THREATS V2). The framework's
+   * shared prototypes are never touched (THREATS V1).
+   * @default false
+   */
+  pinInjectedMethods?: boolean;
+}
+
+// The light-my-request methods that capture the answer (its Response) or end the request.
+const RESPONSE_METHODS = ['writeHead', 'write', 'end', 'destroy', 'setTimeout', 'addTrailers'] as const;
+// Connection-level answer headers: the multipart part delimits the body instead.
+const ANSWER_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+/** Per dispatch: handed to light-my-request as `server`, which it passes to the handler as `this`. */
+interface DispatchState {
+  request: InnerRequest;
+  response: ServerResponse | undefined;
+}
+
+type Pinned = Record<string, unknown>;
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** The answer's headers as the app set them, minus connection-level ones. */
+function answerHeaders(res: ServerResponse, bodyLength: number, hasBody: boolean): HeaderField[] {
+  const fields: HeaderField[] = [];
+  let lengthSet = false;
+  // OutgoingMessage#getRawHeaderNames exists since Node 15.13; @types/node only declares it on ClientRequest.
+  const names = (res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames();
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    if (ANSWER_HOP_BY_HOP.has(lower)) continue;
+    const value = res.getHeader(name);
+    if (value === undefined) continue;
+    if (lower === 'content-length' && hasBody) {
+      fields.push([name, String(bodyLength)]);
+      lengthSet = true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) fields.push([name, item]);
+    } else {
+      fields.push([name, String(value)]);
+    }
+  }
+  // The part delimits the body; a length helps readers that parse the part as HTTP.
+  if (hasBody && !lengthSet) fields.push(['Content-Length', String(bodyLength)]);
+  return fields;
+}
+
+/** light-my-request invents `User-Agent: lightMyRequest`; a request that had none keeps none. */
+function dropDefaultUserAgent(req: IncomingMessage): void {
+  delete req.headers['user-agent'];
+  const index = req.rawHeaders.indexOf('user-agent');
+  if (index !== -1 && index % 2 === 0) req.rawHeaders.splice(index, 2);
+}
+
+function collectBody(stream: Readable, maxBytes: number, onTooLarge: () => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        stream.destroy();
+        onTooLarge();
+        reject(
+          new BatchError('batch.part.response_too_large', `The answer is larger than ${maxBytes} bytes.`, {
+            limit: maxBytes,
+          }),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => {
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    stream.once('error', (error) => {
+      reject(
+        new BatchError('batch.part.dispatch_failed', 'The app failed while sending its answer.', { cause: error }),
+      );
+    });
+  });
+}
+
+/**
+ * A dispatcher that runs inner requests through `handler` with light-my-request, in its
+ * callback form (the promise form validates in a `nextTick`, where an error kills the
+ * process — THREATS V3). Answers are read as streams so a huge one is cut off at
+ * `maxResponseBytes` instead of buffered whole (THREATS V9).
+ */
+export function createInjectDispatcher(handler: NodeHandler, options: InjectDispatcherOptions = {}): Dispatcher {
+  const pin = options.pinInjectedMethods === true;
+  let responseMethods: Pinned | undefined;
+  let requestDestroy: unknown;
+
+  function injected(this: DispatchState, req: IncomingMessage, res: ServerResponse): void {
+    this.response = res;
+    const socket = req.socket as Socket & { encrypted?: boolean; remoteAddress: string | undefined };
+    // The outer client's address and TLS flag, so req.ip / req.secure / ctx.ip read as they
+    // did for the batch — never light-my-request's 127.0.0.1 (THREATS T13/V4).
+    socket.remoteAddress = this.request.remoteAddress;
+    if (this.request.encrypted) socket.encrypted = true;
+    // light-my-request's `req.connection` getter prints a deprecation warning; Express 4 reads it.
+    Object.defineProperty(req, 'connection', { value: socket, configurable: true, writable: true });
+    (req as unknown as Record<symbol, unknown>)[INNER_REQUEST] = true;
+    if (this.request.headers['user-agent'] === undefined) dropDefaultUserAgent(req);
+    if (pin) {
+      if (responseMethods === undefined) {
+        const responseProto = Object.getPrototypeOf(res) as Pinned;
+        responseMethods = {};
+        for (const method of RESPONSE_METHODS) responseMethods[method] = responseProto[method];
+        requestDestroy = (Object.getPrototypeOf(req) as Pinned).destroy;
+      }
+      Object.assign(res, responseMethods);
+      (req as unknown as Pinned).destroy = requestDestroy;
+    }
+    try {
+      const result = handler(req, res);
+      if (result instanceof Promise) result.catch((error: unknown) => res.destroy(toError(error)));
+    } catch (error) {
+      res.destroy(toError(error));
+    }
+  }
+
+  return (request, control) =>
+    new Promise<InnerResponse>((resolve, reject) => {
+      const state: DispatchState = { request, response: undefined };
+      const onAbort = (): void => {
+        state.response?.destroy();
+      };
+      if (control.signal.aborted) {
+        reject(new BatchError('batch.part.not_started', 'The operation was cancelled before it started.'));
+        return;
+      }
+      control.signal.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => control.signal.removeEventListener('abort', onAbort);
+      try {
+        inject(
+          injected,
+          {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            ...(request.body === undefined ? {} : { payload: request.body }),
+            server: state as never,
+            validate: false,
+            payloadAsStream: true,
+          },
+          (error, response) => {
+            if (error || !response) {
+              done();
+              reject(
+                new BatchError('batch.part.dispatch_failed', 'The app closed the response without answering.', {
+                  cause: error,
+                }),
+              );
+              return;
+            }
+            const raw = response.raw.res;
+            const hasBody = request.method !== 'HEAD' && response.statusCode !== 204 && response.statusCode !== 304;
+            collectBody(response.stream(), control.maxResponseBytes, () => raw.destroy()).then(
+              (body) => {
+                done();
+                resolve({
+                  status: response.statusCode,
+                  statusText: response.statusMessage || reasonPhrase(response.statusCode),
+                  headers: answerHeaders(raw, body.length, hasBody),
+                  body,
+                });
+              },
+              (failure: Error) => {
+                done();
+                reject(failure);
+              },
+            );
+          },
+        );
+      } catch (error) {
+        done();
+        reject(
+          new BatchError('batch.part.dispatch_failed', 'The operation could not be dispatched.', { cause: error }),
+        );
+      }
+    });
+}

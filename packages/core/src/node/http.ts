@@ -1,0 +1,93 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Readable, pipeline } from 'node:stream';
+import { isInnerRequest } from '../dispatch/inject.js';
+import type { BodySource } from './body.js';
+
+/** The facts about the outer request that the engine needs, whatever the framework. */
+export interface OuterRequest {
+  method: string;
+  /** Path and query from the host root (as sent over the wire). */
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The client's address, handed on to every inner request. */
+  remoteAddress: string | undefined;
+  /** Whether the client connected over TLS, handed on to every inner request. */
+  encrypted: boolean;
+  /** Whether this request was itself dispatched by inbatch (then it may not be a batch). */
+  isInner: boolean;
+  body: BodySource;
+  /** Aborted when the client goes away before the answer is complete. */
+  signal: AbortSignal;
+}
+
+/** What the engine answers; adapters only copy it onto their framework's response. */
+export interface BatchAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** A whole body, or one written part by part as operations finish. */
+  body: Buffer | AsyncIterable<Buffer>;
+}
+
+function declaredLength(headers: IncomingHttpHeaders): number | undefined {
+  const value = headers['content-length'];
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/**
+ * Where the body is. A raw or text parser's bytes are used as they are; an unread
+ * stream is read by `batch()` itself; anything else was consumed before us.
+ */
+function bodySource(req: IncomingMessage, captured: unknown): BodySource {
+  if (Buffer.isBuffer(captured)) return { kind: 'captured', bytes: captured };
+  if (typeof captured === 'string') return { kind: 'captured', bytes: Buffer.from(captured) };
+  // The test body-parser itself uses (on-finished's isFinished) to know a body was read.
+  const consumed = req.readableEnded || (req.complete && !req.readable);
+  if (!consumed) return { kind: 'stream', stream: req, declaredLength: declaredLength(req.headers) };
+  return captured === undefined ? { kind: 'consumed' } : { kind: 'parsed', value: captured };
+}
+
+/**
+ * Reads the outer request's facts off Node's request and response.
+ * `url` is the path from the host root (Express `originalUrl`, Koa `originalUrl`);
+ * `captured` is what a body parser left (`req.body`, Koa `ctx.request.rawBody`).
+ */
+export function outerRequestFromNode(
+  req: IncomingMessage,
+  res: ServerResponse,
+  facts: { url: string; captured?: unknown },
+): OuterRequest {
+  const controller = new AbortController();
+  if (!isInnerRequest(req)) {
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+  }
+  const socket = req.socket as (Socket & { encrypted?: boolean }) | null;
+  return {
+    method: req.method ?? 'GET',
+    url: facts.url,
+    headers: req.headers,
+    remoteAddress: socket?.remoteAddress,
+    encrypted: socket?.encrypted === true,
+    isInner: isInnerRequest(req),
+    body: bodySource(req, facts.captured),
+    signal: controller.signal,
+  };
+}
+
+/** Writes an answer to a Node response, streaming it when it streams. */
+export function sendNodeAnswer(res: ServerResponse, answer: BatchAnswer, onError: (error: unknown) => void): void {
+  res.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  if (Buffer.isBuffer(answer.body)) {
+    res.setHeader('Content-Length', answer.body.length);
+    res.end(answer.body);
+    return;
+  }
+  pipeline(Readable.from(answer.body), res, (error) => {
+    // A client that went away is not an error; anything else is ours to report.
+    if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(error);
+  });
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import {
+  createBatchEngine,
+  createInjectDispatcher,
+  outerRequestFromNode,
+  type BatchOptions,
+  type Dispatcher,
+} from '@inbatch/core';
+
+export type { BatchOptions } from '@inbatch/core';
+
+/** What the middleware uses of a Koa app. */
+interface KoaApp {
+  middleware: unknown[];
+  callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
+}
+
+/** What the middleware uses of a Koa context (structural, so Koa 2 and 3 both fit). */
+export interface BatchContext {
+  app: KoaApp;
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  originalUrl: string;
+  request: { body?: unknown; rawBody?: unknown };
+  status: number;
+  body: unknown;
+  set(field: string, value: string): void;
+}
+
+/** A Koa middleware (assignable to Koa 2 and 3 `Middleware`). */
+export type BatchMiddleware = (ctx: BatchContext, next: () => Promise<unknown>) => Promise<void>;
+
+/**
+ * Mounts a batch endpoint (default `POST /batch`) on a Koa 2 or 3 app. Each inner
+ * request runs through the app's whole composed middleware.
+ *
+ * @example
+ * import Koa from 'koa';
+ * import { batch } from '@inbatch/koa';
+ *
+ * const app = new Koa();
+ * app.use(batch());
+ */
+export function batch(options?: BatchOptions): BatchMiddleware {
+  const engine = createBatchEngine(options);
+  const dispatchers = new WeakMap<KoaApp, { dispatcher: Dispatcher; middlewareCount: number }>();
+
+  // app.callback() composes the middleware registered so far; compose again if more were added.
+  const dispatcherFor = (app: KoaApp): Dispatcher => {
+    const cached = dispatchers.get(app);
+    if (cached !== undefined && cached.middlewareCount === app.middleware.length) return cached.dispatcher;
+    const dispatcher = createInjectDispatcher(app.callback());
+    dispatchers.set(app, { dispatcher, middlewareCount: app.middleware.length });
+    return dispatcher;
+  };
+
+  return async function inbatchKoa(ctx, next) {
+    if (!engine.isBatchPath(ctx.path)) {
+      await next();
+      return;
+    }
+    const outer = outerRequestFromNode(ctx.req, ctx.res, {
+      url: ctx.originalUrl,
+      captured: ctx.request.rawBody ?? ctx.request.body,
+    });
+    const answer = await engine.handle(outer, dispatcherFor(ctx.app));
+    ctx.status = answer.status;
+    for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
+    ctx.body = Buffer.isBuffer(answer.body) ? answer.body : Readable.from(answer.body);
+  };
+}
