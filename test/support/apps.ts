@@ -49,7 +49,7 @@ function whoami(fields: {
 
 /** The test API on Express 4 or 5, with `batch()` mounted before the routes. */
 export function expressApp(flavor: 'express5' | 'express4', recorder: Recorder, options: AppOptions = {}) {
-  const express = EXPRESS[flavor] as typeof express5;
+  const express = EXPRESS[flavor];
   const app = express();
   if (options.trustProxy) app.set('trust proxy', true);
   app.use((req, _res, next) => {
@@ -114,7 +114,7 @@ export function expressApp(flavor: 'express5' | 'express4', recorder: Recorder, 
 
 /** The same test API on Koa 2 or 3. */
 export function koaApp(flavor: 'koa3' | 'koa2', recorder: Recorder, options: AppOptions = {}) {
-  const Koa = KOA[flavor] as typeof Koa3;
+  const Koa = KOA[flavor];
   const app = new Koa();
   app.silent = true;
   if (options.trustProxy) app.proxy = true;
@@ -142,7 +142,7 @@ export function koaApp(flavor: 'koa3' | 'koa2', recorder: Recorder, options: App
   router.post('/echo', bodyParser(), (ctx) => {
     ctx.status = 201;
     ctx.body = {
-      body: ctx.request.body as unknown,
+      body: ctx.request.body,
       contentType: ctx.get('content-type') || null,
       contentLength: ctx.get('content-length') || null,
     };
@@ -219,7 +219,7 @@ export async function startApp(
   const recorder: Recorder = { hits: [], events: [] };
   const listener: RequestListener =
     framework === 'express5' || framework === 'express4'
-      ? (expressApp(framework, recorder, options) as unknown as RequestListener)
+      ? (expressApp(framework, recorder, options))
       : koaApp(framework, recorder, options).callback();
   const listening = await listen(listener, options);
   return { framework, ...recorder, ...listening };
