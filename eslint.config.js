@@ -36,7 +36,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.config.ts', '*.config.js'],
+    files: ['*.config.ts', '*.config.js', '**/*.d.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -219,8 +219,8 @@ export async function startApp(
   const recorder: Recorder = { hits: [], events: [] };
   const listener: RequestListener =
     framework === 'express5' || framework === 'express4'
-      ? (expressApp(framework, recorder, options))
-      : koaApp(framework, recorder, options).callback();
+      ? (expressApp(framework, recorder, options) as unknown as RequestListener)
+      : (koaApp(framework, recorder, options).callback() as RequestListener);
   const listening = await listen(listener, options);
   return { framework, ...recorder, ...listening };
 }
