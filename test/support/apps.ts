@@ -217,10 +217,13 @@ export async function startApp(
   options: AppOptions & { https?: boolean } = {},
 ): Promise<TestServer> {
   const recorder: Recorder = { hits: [], events: [] };
-  const listener: RequestListener =
-    framework === 'express5' || framework === 'express4'
-      ? (expressApp(framework, recorder, options) as unknown as RequestListener)
-      : (koaApp(framework, recorder, options).callback() as RequestListener);
+  let listener: RequestListener;
+  if (framework === 'express5' || framework === 'express4') {
+    listener = expressApp(framework, recorder, options);
+  } else {
+    const handle = koaApp(framework, recorder, options).callback();
+    listener = (req, res) => void handle(req, res);
+  }
   const listening = await listen(listener, options);
   return { framework, ...recorder, ...listening };
 }
