@@ -142,6 +142,12 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
     // light-my-request's `req.connection` getter prints a deprecation warning; Express 4 reads it.
     Object.defineProperty(req, 'connection', { value: socket, configurable: true, writable: true });
     (req as unknown as Record<symbol, unknown>)[INNER_REQUEST] = true;
+    // The payload is all here from the start, as on a real request whose body has arrived,
+    // on a connection that is open. body-parser 2 (through on-finished) reads
+    // `!socket.readable || (complete && !req.readable)` to know a body was already parsed;
+    // without these, a route-level parser after an app-wide one re-reads an ended stream.
+    (req as IncomingMessage).complete = true;
+    (socket as { readable: boolean }).readable = true;
     if (this.request.headers['user-agent'] === undefined) dropDefaultUserAgent(req);
     if (pin) {
       if (responseMethods === undefined) {
