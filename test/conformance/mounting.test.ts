@@ -13,7 +13,7 @@ type Listening = Awaited<ReturnType<typeof listen>>;
 
 describe.each([
   ['express5', express5],
-  ['express4', express4 as typeof express5],
+  ['express4', express4],
 ] as const)('mounting on %s', (_name, express) => {
   let server: Listening;
   afterEach(async () => {

@@ -146,7 +146,7 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
     // on a connection that is open. body-parser 2 (through on-finished) reads
     // `!socket.readable || (complete && !req.readable)` to know a body was already parsed;
     // without these, a route-level parser after an app-wide one re-reads an ended stream.
-    (req as IncomingMessage).complete = true;
+    req.complete = true;
     (socket as { readable: boolean }).readable = true;
     if (this.request.headers['user-agent'] === undefined) dropDefaultUserAgent(req);
     if (pin) {
