@@ -1,0 +1,33 @@
+/**
+ * The Merchant seed's batch body, byte for byte: a GET of a product's regional
+ * inventories, then an insert whose JSON is invalid as the seed wrote it
+ * (`"region: "123456",`), so the answer shows one 200 part and the app's own 400.
+ */
+export const MERCHANT_BATCH_BODY = `
+--batch_inventory
+Content-Type: application/http
+Content-ID: <get:online:en:US:123456>
+GET /inventories/v1beta/accounts/123/products/online:en:US:123456/regionalInventories
+--batch_inventory
+Content-Type: application/http
+Content-ID: <post:online:en:US:123456>
+POST /inventories/v1beta/accounts/123/products/online:en:US:123456/regionalInventories:insert
+{
+   "region: "123456",
+    "price": {
+        "amountMicros": "100000000",
+        "currencyCode": "USD"
+    }
+}
+--batch_inventory--
+`;
+
+/** The Merchant seed's curl example, pointed at the batch endpoint of the app at `baseUrl`. */
+export function curlCommand(baseUrl: string): string {
+  return [
+    `curl ${baseUrl}/batch \\`,
+    `-H 'Authorization: Bearer <TOKEN>' \\`,
+    `-H 'Content-Type: multipart/mixed,boundary=batch_inventory' \\`,
+    `--data '${MERCHANT_BATCH_BODY}'`,
+  ].join('\n');
+}
