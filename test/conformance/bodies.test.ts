@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batch as expressBatch } from '@inbatch/express';
 import { batch as koaBatch } from '@inbatch/koa';
 import { listen } from '../support/apps.js';
-import { sendBatch } from '../support/http.js';
+import { sendBatch, sendJsonBatch } from '../support/http.js';
 import { buildBatch } from '../support/multipart.js';
 
 type Listening = Awaited<ReturnType<typeof listen>>;
@@ -18,6 +18,20 @@ const batchWithPost = buildBatch([
   { method: 'GET', url: '/items/1' },
   { method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, body: '{"n":1}' },
 ]);
+
+const jsonRequests = [
+  { id: 'get', method: 'GET', url: '/items/1' },
+  { id: 'post', method: 'POST', url: '/echo', body: { n: 1 } },
+];
+
+async function expectJsonBatchWorks(server: Listening) {
+  const reply = await sendJsonBatch(server.url, jsonRequests);
+  expect(reply.status).toBe(200);
+  expect(reply.responses.map((response) => [response.id, response.status, response.body])).toEqual([
+    ['get', 200, { id: '1' }],
+    ['post', 201, { body: { n: 1 } }],
+  ]);
+}
 
 async function expectBatchWorks(server: Listening) {
   const reply = await sendBatch(server.url, batchWithPost);
@@ -51,6 +65,11 @@ describe.each([
   it('works with app-wide express.json() and express.urlencoded() before it, and a route parser after them', async () => {
     server = await listen(appWith(express.json(), express.urlencoded({ extended: false })));
     await expectBatchWorks(server);
+  });
+
+  it('takes a JSON batch that express.json() before it already parsed', async () => {
+    server = await listen(appWith(express.json()));
+    await expectJsonBatchWorks(server);
   });
 
   it('works with express.raw() for multipart/mixed before it, using the bytes it captured', async () => {
@@ -115,5 +134,15 @@ describe.each([
   it('works with @koa/bodyparser before it', async () => {
     server = await listen(appWith(koaBody()));
     await expectBatchWorks(server);
+  });
+
+  it('takes a JSON batch that koa-bodyparser before it already read', async () => {
+    server = await listen(appWith(bodyParser()));
+    await expectJsonBatchWorks(server);
+  });
+
+  it('takes a JSON batch that @koa/bodyparser before it already read', async () => {
+    server = await listen(appWith(koaBody()));
+    await expectJsonBatchWorks(server);
   });
 });

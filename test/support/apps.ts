@@ -32,6 +32,9 @@ export interface AppOptions {
 }
 
 const EXPRESS = { express5, express4 } as const;
+/** Every byte value once: an answer that is not text. */
+export const BINARY = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+let created = 0;
 const KOA = { koa3: Koa3, koa2: Koa2 } as const;
 
 function whoami(fields: {
@@ -76,7 +79,7 @@ export function expressApp(flavor: 'express5' | 'express4', recorder: Recorder, 
   });
   app.post('/echo', express.json(), (req, res) => {
     res.status(201).json({
-      body: req.body as unknown,
+      body: req.body,
       contentType: req.get('content-type') ?? null,
       contentLength: req.get('content-length') ?? null,
     });
@@ -108,6 +111,22 @@ export function expressApp(flavor: 'express5' | 'express4', recorder: Recorder, 
   });
   app.get('/admin/secret', (_req, res) => {
     res.json({ secret: true });
+  });
+  app.post('/items', express.json(), (req, res) => {
+    const id = `item-${++created}`;
+    res
+      .status(201)
+      .location(`/items/${id}`)
+      .json({ id, ...(req.body as object) });
+  });
+  app.get('/binary', (_req, res) => {
+    res.type('application/octet-stream').send(BINARY);
+  });
+  app.post('/echo-text', express.text({ type: '*/*' }), (req, res) => {
+    res.type('text/plain').send(`${req.get('content-type')}|${String(req.body)}`);
+  });
+  app.post('/echo-bytes', express.raw({ type: '*/*' }), (req, res) => {
+    res.type('application/octet-stream').send(req.body);
   });
   return app;
 }
@@ -179,6 +198,26 @@ export function koaApp(flavor: 'koa3' | 'koa2', recorder: Recorder, options: App
   });
   router.get('/admin/secret', (ctx) => {
     ctx.body = { secret: true };
+  });
+  router.post('/items', bodyParser(), (ctx) => {
+    const id = `item-${++created}`;
+    ctx.status = 201;
+    ctx.set('Location', `/items/${id}`);
+    ctx.body = { id, ...(ctx.request.body as object) };
+  });
+  router.get('/binary', (ctx) => {
+    ctx.type = 'application/octet-stream';
+    ctx.body = BINARY;
+  });
+  router.post('/echo-text', bodyParser({ enableTypes: ['text'], extendTypes: { text: ['*/*'] } }), (ctx) => {
+    ctx.type = 'text/plain';
+    ctx.body = `${ctx.get('content-type')}|${ctx.request.body as string}`;
+  });
+  router.post('/echo-bytes', async (ctx) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    ctx.type = 'application/octet-stream';
+    ctx.body = Buffer.concat(chunks);
   });
   app.use(router.routes());
   app.use(router.allowedMethods());

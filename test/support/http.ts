@@ -72,3 +72,29 @@ export async function sendBatch(
     reply.status === 200 && contentType.startsWith('multipart/mixed') ? parseAnswer(contentType, reply.body) : [];
   return { ...reply, parts };
 }
+
+export interface JsonBatchReply extends Reply {
+  responses: Array<{
+    id: string;
+    status: number;
+    headers: Record<string, string | string[]>;
+    body?: any;
+    bodyEncoding?: string;
+  }>;
+}
+
+/** Sends a JSON batch (`{"requests": [...]}`) and reads its answer. */
+export async function sendJsonBatch(
+  baseUrl: string,
+  requests: unknown[],
+  options: Omit<SendOptions, 'body'> & { path?: string } = {},
+): Promise<JsonBatchReply> {
+  const reply = await send(baseUrl, options.path ?? '/batch', {
+    method: 'POST',
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: JSON.stringify({ requests }),
+  });
+  const responses = reply.status === 200 ? reply.json().responses : [];
+  return { ...reply, responses };
+}

@@ -1,9 +1,10 @@
-import { parseContentType } from './content-type.js';
-import type { Dialect } from './dialects/dialect.js';
+import { parseContentType, type ContentType } from './content-type.js';
+import type { Dialect, JsonDialect } from './dialects/dialect.js';
+import { jsonDialect } from './dialects/json.js';
 import { multipartDialect } from './dialects/multipart.js';
 import type { Dispatcher } from './dispatch/inject.js';
 import { BatchError, type ErrorLocation } from './errors.js';
-import { readBody } from './node/body.js';
+import { readBody, type BodyLimits, type BodySource } from './node/body.js';
 import type { BatchAnswer, OuterRequest } from './node/http.js';
 import type { BatchEntry, InnerRequest, OperationResult } from './operation.js';
 import { PARSER_LIMITS, resolveOptions, type BatchOptions, type ResolvedOptions } from './options.js';
@@ -22,7 +23,7 @@ export interface BatchEngine {
   handle(outer: OuterRequest, dispatcher: Dispatcher): Promise<BatchAnswer>;
 }
 
-const DIALECTS: readonly Dialect[] = [multipartDialect];
+const DIALECTS: readonly Dialect[] = [multipartDialect, jsonDialect];
 // Methods whose requests carry a body; an empty one still says `Content-Length: 0`,
 // as a real client would, so body parsers see "a body, empty" rather than "no body".
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -140,6 +141,7 @@ async function* streamAnswer(
   outer: OuterRequest,
   dispatcher: Dispatcher,
   entries: readonly BatchEntry[],
+  context: BatchContext,
   requests: ReadonlyArray<InnerRequest | BatchError>,
   writer: ReturnType<Dialect['createWriter']>,
 ): AsyncGenerator<Buffer, void, undefined> {
@@ -196,12 +198,45 @@ async function* streamAnswer(
       );
     });
 
-  const task = (index: number): Promise<OperationResult> => {
-    const request = requests[index] as InnerRequest | BatchError;
-    const where = (entries[index] as BatchEntry).where;
+  // Answers that later operations depend on (for 424s and references), kept until the end.
+  const kept: Array<OperationResult | undefined> = [];
+  const isDependency = new Uint8Array(entries.length);
+  for (const entry of entries) for (const dep of entry.dependsOn ?? []) isDependency[dep] = 1;
+
+  const run = (index: number): Promise<OperationResult> => {
+    const entry = entries[index] as BatchEntry;
+    let request = requests[index] as InnerRequest | BatchError;
     if (request instanceof BatchError) return Promise.resolve(errorResult(request));
-    return dispatchOne(request, where);
+    for (const dep of entry.dependsOn ?? []) {
+      const answer = kept[dep];
+      if (answer === undefined || answer.status >= 400) {
+        const name = (entries[dep] as BatchEntry).where.operationId ?? `operation ${dep + 1}`;
+        const outcome = answer === undefined ? 'did not run' : `answered ${answer.status}`;
+        return Promise.resolve(
+          errorResult(
+            new BatchError('batch.part.dependency_failed', `This operation depends on "${name}", which ${outcome}.`, {
+              where: entry.where,
+            }),
+          ),
+        );
+      }
+    }
+    if (entry.resolve !== undefined) {
+      try {
+        request = prepareOperation({ ...entry, operation: entry.resolve((dep) => kept[dep]) }, context, options);
+      } catch (error) {
+        if (!(error instanceof BatchError)) throw error;
+        request = error.at(entry.where);
+      }
+      if (request instanceof BatchError) return Promise.resolve(errorResult(request));
+    }
+    return dispatchOne(request, entry.where);
   };
+  const task = (index: number): Promise<OperationResult> =>
+    run(index).then((result) => {
+      if (isDependency[index] === 1) kept[index] = result;
+      return result;
+    });
   const notStarted = (index: number): OperationResult =>
     errorResult(
       new BatchError(
@@ -221,6 +256,7 @@ async function* streamAnswer(
       concurrency: options.concurrency,
       inFlight,
       signal: stop.signal,
+      dependsOn: entries.map((entry) => entry.dependsOn),
     });
     for await (let result of results) {
       const entry = entries[index] as BatchEntry;
@@ -246,6 +282,53 @@ async function* streamAnswer(
   }
 }
 
+/** The 1-based line of a JSON syntax error, from the position in V8's message. */
+function jsonErrorLine(text: string, error: unknown): number | undefined {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (position === undefined) return undefined;
+  let line = 1;
+  for (let i = 0; i < Number(position) && i < text.length; i++) if (text.charCodeAt(i) === 0x0a) line++;
+  return line;
+}
+
+/** Reads the body the way the dialect needs it and parses the batch. */
+async function parseBatch(
+  candidates: readonly Dialect[],
+  contentType: ContentType,
+  source: BodySource,
+  options: ResolvedOptions,
+): Promise<{ dialect: Dialect; entries: BatchEntry[] }> {
+  const limits: BodyLimits = { maxBytes: options.maxBodyBytes, timeoutMs: options.bodyTimeoutMs };
+  const first = candidates[0] as Dialect;
+  if (first.input === 'bytes') {
+    return { dialect: first, entries: first.parse(await readBody(source, limits), contentType, options) };
+  }
+  let value: unknown;
+  if (source.kind === 'parsed') {
+    value = source.value; // a JSON body parser mounted before batch() already did the work
+  } else {
+    // The byte cap applies before JSON.parse: parsing is where a big body costs (THREATS V10).
+    const text = (await readBody(source, limits)).toString('utf8');
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const line = jsonErrorLine(text, error);
+      throw new BatchError(
+        'batch.malformed',
+        `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
+        { where: line === undefined ? {} : { line } },
+      );
+    }
+  }
+  const dialect = candidates.find(
+    (candidate): candidate is JsonDialect => candidate.input === 'json' && candidate.claims(value),
+  );
+  if (dialect === undefined) {
+    throw new BatchError('batch.malformed', 'A JSON batch is an object with a "requests" array.');
+  }
+  return { dialect, entries: dialect.parse(value, options) };
+}
+
 async function handleBatch(
   options: ResolvedOptions,
   inFlight: Semaphore,
@@ -260,9 +343,12 @@ async function handleBatch(
       throw new BatchError('batch.method_not_allowed', `Batches are sent with POST, not ${outer.method}.`);
     }
     const contentType = parseContentType(outer.headers['content-type']);
-    const dialect = contentType && DIALECTS.find((candidate) => candidate.accepts(contentType));
-    if (contentType === undefined || dialect === undefined) {
-      throw new BatchError('batch.unsupported_media_type', 'Send the batch as multipart/mixed; boundary=….');
+    const candidates = contentType === undefined ? [] : DIALECTS.filter((candidate) => candidate.accepts(contentType));
+    if (contentType === undefined || candidates.length === 0) {
+      throw new BatchError(
+        'batch.unsupported_media_type',
+        'Send the batch as multipart/mixed; boundary=… or as application/json.',
+      );
     }
     const encoding = outer.headers['content-encoding'];
     if (outer.body.kind === 'stream' && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
@@ -274,8 +360,7 @@ async function handleBatch(
         },
       );
     }
-    const body = await readBody(outer.body, { maxBytes: options.maxBodyBytes, timeoutMs: options.bodyTimeoutMs });
-    const entries = dialect.parse(body, contentType, options);
+    const { dialect, entries } = await parseBatch(candidates, contentType, outer.body, options);
     if (entries.length === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
 
     // Every rule runs on every operation before the first one runs (THREATS T17).
@@ -285,7 +370,7 @@ async function handleBatch(
     return {
       status: 200,
       headers: { ...JSON_HEADERS, 'content-type': writer.contentType },
-      body: streamAnswer(options, inFlight, outer, dispatcher, entries, requests, writer),
+      body: streamAnswer(options, inFlight, outer, dispatcher, entries, context, requests, writer),
     };
   } catch (error) {
     return errorAnswer(error, options.onError);

@@ -8,6 +8,9 @@
 export const BATCH_ERROR_STATUS = {
   'batch.malformed': 400,
   'batch.empty': 400,
+  'batch.duplicate_id': 400,
+  'batch.dependency_unknown': 400,
+  'batch.dependency_cycle': 400,
   'batch.unsupported_media_type': 415,
   'batch.unsupported_encoding': 415,
   'batch.too_large': 413,
@@ -24,6 +27,8 @@ export const BATCH_ERROR_STATUS = {
   'batch.part.nested': 400,
   'batch.part.forbidden_path': 403,
   'batch.part.too_large': 413,
+  'batch.part.dependency_failed': 424,
+  'batch.part.reference': 424,
   'batch.part.response_too_large': 502,
   'batch.part.dispatch_failed': 502,
   'batch.part.not_started': 503,

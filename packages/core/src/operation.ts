@@ -25,6 +25,13 @@ export interface BatchEntry<Meta = unknown> {
   meta: Meta;
   operation?: RawOperation;
   refusal?: BatchError;
+  /** Indices of the operations this one waits for; it runs only if they all answered < 400. */
+  dependsOn?: readonly number[];
+  /**
+   * Builds the operation from its dependencies' answers (references), just before it runs;
+   * throws a `BatchError` when it can't. `operation` is then the version checked up front.
+   */
+  resolve?: (answerOf: (index: number) => OperationResult | undefined) => RawOperation;
 }
 
 /** An inner request ready for the dispatcher: policy applied, outer headers and query inherited. */

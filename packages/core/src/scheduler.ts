@@ -33,14 +33,61 @@ export interface ScheduleOptions {
   inFlight: Semaphore;
   /** Once aborted, tasks not yet started are not started. */
   signal: AbortSignal;
+  /**
+   * The tasks each task waits for (indices). A task starts only after all of them have
+   * finished; the graph must be acyclic (dialects refuse cycles before running).
+   */
+  dependsOn?: ReadonlyArray<readonly number[] | undefined>;
+}
+
+/** Ready tasks, lowest index first: with `concurrency: 1` the run order is the request order. */
+class ReadyQueue {
+  private readonly heap: number[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(index: number): void {
+    const heap = this.heap;
+    heap.push(index);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((heap[parent] as number) <= index) break;
+      heap[i] = heap[parent] as number;
+      i = parent;
+    }
+    heap[i] = index;
+  }
+
+  pop(): number | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && (heap[right] as number) < (heap[left] as number) ? right : left;
+      if ((heap[child] as number) >= last) break;
+      heap[i] = heap[child] as number;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
 }
 
 /**
  * Runs `count` tasks with bounded concurrency and yields their results in index order,
  * each as soon as it and all before it are done — so an answer can stream while later
- * operations still run. `task` must not reject; `skipped(i)` stands in for a task that
- * was never started because the run was aborted. Between tasks the event loop gets a
- * turn (`setImmediate`), so a large batch can't starve other requests (THREATS T8).
+ * operations still run. Tasks wait for the tasks they depend on. `task` must not reject;
+ * `skipped(i)` stands in for a task never started because the run was aborted. Between
+ * tasks the event loop gets a turn (`setImmediate`), so a large batch can't starve other
+ * requests (THREATS T8).
  */
 export async function* runInOrder<T>(
   count: number,
@@ -48,10 +95,24 @@ export async function* runInOrder<T>(
   skipped: (index: number) => T,
   options: ScheduleOptions,
 ): AsyncGenerator<T, void, undefined> {
-  const { concurrency, inFlight, signal } = options;
+  const { concurrency, inFlight, signal, dependsOn } = options;
   const results = new Array<T | undefined>(count);
-  const ready = new Uint8Array(count);
-  let nextToStart = 0;
+  const settled = new Uint8Array(count);
+  const started = new Uint8Array(count);
+  const ready = new ReadyQueue();
+  // For each task, how many of its dependencies are unfinished, and who waits on it.
+  const waitingOn = new Uint32Array(count);
+  const dependents: number[][] = [];
+  for (let index = 0; index < count; index++) {
+    const deps = dependsOn?.[index];
+    if (deps === undefined || deps.length === 0) {
+      ready.push(index);
+      continue;
+    }
+    waitingOn[index] = deps.length;
+    for (const dep of deps) (dependents[dep] ??= []).push(index);
+  }
+  let unstarted = count;
   let running = 0;
   let waitingForPermit = false;
   let stopped = false;
@@ -59,18 +120,26 @@ export async function* runInOrder<T>(
 
   const settle = (index: number, result: T): void => {
     results[index] = result;
-    ready[index] = 1;
+    settled[index] = 1;
+    for (const dependent of dependents[index] ?? []) {
+      if (--(waitingOn[dependent] as number) === 0) ready.push(dependent);
+    }
     const resume = wake;
     wake = undefined;
     resume?.();
   };
   const skipRest = (): void => {
-    while (nextToStart < count) {
-      const index = nextToStart++;
-      settle(index, skipped(index));
+    for (let index = 0; index < count; index++) {
+      if (started[index] === 0) {
+        started[index] = 1;
+        unstarted--;
+        settle(index, skipped(index));
+      }
     }
   };
   const start = (index: number): void => {
+    started[index] = 1;
+    unstarted--;
     running++;
     void task(index).then((result) => {
       running--;
@@ -80,7 +149,7 @@ export async function* runInOrder<T>(
     });
   };
   function pump(): void {
-    while (!waitingForPermit && running < concurrency && nextToStart < count) {
+    while (!waitingForPermit && running < concurrency && ready.size > 0) {
       if (signal.aborted || stopped) {
         skipRest();
         return;
@@ -89,26 +158,29 @@ export async function* runInOrder<T>(
         waitingForPermit = true;
         void inFlight.acquire().then(() => {
           waitingForPermit = false;
-          if (signal.aborted || stopped || nextToStart >= count) {
+          const next = signal.aborted || stopped ? undefined : ready.pop();
+          if (next === undefined) {
             inFlight.release();
-            skipRest();
+            if (signal.aborted || stopped) skipRest();
             return;
           }
-          start(nextToStart++);
+          start(next);
           pump();
         });
         return;
       }
-      start(nextToStart++);
+      start(ready.pop() as number);
     }
   }
-  const onAbort = (): void => skipRest();
+  const onAbort = (): void => {
+    if (unstarted > 0) skipRest();
+  };
 
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     pump();
     for (let index = 0; index < count; index++) {
-      while (ready[index] === 0) {
+      while (settled[index] === 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });

@@ -14,17 +14,32 @@ export interface AnswerWriter<Meta> {
   tail(): Buffer;
 }
 
-/**
- * A wire format of batches. Dialects only translate between bytes and operations;
- * every rule about what may run (limits, scope, inheritance, scheduling) lives once in
- * the engine.
- */
-export interface Dialect<Meta = unknown> {
+interface DialectBase<Meta> {
   readonly name: string;
-  /** Whether a request with this Content-Type is written in this dialect. */
+  /** Whether a request with this Content-Type may be written in this dialect. */
   accepts(contentType: ContentType): boolean;
-  /** Reads a batch. Throws a whole-batch `BatchError` when the batch can't be read at all. */
-  parse(body: Buffer, contentType: ContentType, options: ResolvedOptions): BatchEntry<Meta>[];
   /** A writer for one answer; called once per batch. */
   createWriter(): AnswerWriter<Meta>;
 }
+
+/** A dialect read from the raw body (multipart). */
+export interface BytesDialect<Meta = unknown> extends DialectBase<Meta> {
+  readonly input: 'bytes';
+  /** Reads a batch. Throws a whole-batch `BatchError` when the batch can't be read at all. */
+  parse(body: Buffer, contentType: ContentType, options: ResolvedOptions): BatchEntry<Meta>[];
+}
+
+/** A dialect read from a JSON value (several share `application/json`; each claims its shape). */
+export interface JsonDialect<Meta = unknown> extends DialectBase<Meta> {
+  readonly input: 'json';
+  /** Whether the parsed body has this dialect's shape. */
+  claims(value: unknown): boolean;
+  /** Reads a batch. Throws a whole-batch `BatchError` when the batch can't be read at all. */
+  parse(value: unknown, options: ResolvedOptions): BatchEntry<Meta>[];
+}
+
+/**
+ * A wire format of batches. Dialects only translate between the wire and operations; every
+ * rule about what may run (limits, scope, inheritance, scheduling) lives once in the engine.
+ */
+export type Dialect<Meta = unknown> = BytesDialect<Meta> | JsonDialect<Meta>;

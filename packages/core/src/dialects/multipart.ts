@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchError } from '../errors.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import { errorResult } from '../results.js';
-import type { AnswerWriter, Dialect } from './dialect.js';
+import type { AnswerWriter, BytesDialect } from './dialect.js';
 import { parseMultipartBatch, type MultipartMeta } from './multipart-parse.js';
 
 const CRLF = Buffer.from('\r\n');
@@ -54,8 +54,9 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
 }
 
 /** Google-style `multipart/mixed` batches (the seeds `multipart-batch-*.txt`). */
-export const multipartDialect: Dialect<MultipartMeta> = {
+export const multipartDialect: BytesDialect<MultipartMeta> = {
   name: 'multipart',
+  input: 'bytes',
   accepts: (contentType) => contentType.mediaType === 'multipart/mixed',
   parse: (body, contentType, options) =>
     parseMultipartBatch(body, contentType.params.get('boundary'), options.maxOperations),

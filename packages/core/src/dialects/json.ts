@@ -1,0 +1,324 @@
+import { isUtf8 } from 'node:buffer';
+import type { ContentType } from '../content-type.js';
+import { BatchError } from '../errors.js';
+import type { BatchEntry, HeaderField, OperationResult, RawOperation } from '../operation.js';
+import type { ResolvedOptions } from '../options.js';
+import type { AnswerWriter, JsonDialect } from './dialect.js';
+import { asText, hasReference, ReferenceResolver, referencesIn } from './references.js';
+
+/** What the JSON writer needs to answer an operation. */
+export interface JsonMeta {
+  id: string;
+}
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+const TEXT_MEDIA_TYPES = new Set([
+  'application/xml',
+  'application/javascript',
+  'application/ecmascript',
+  'application/x-www-form-urlencoded',
+  'application/graphql',
+]);
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i;
+/** Reference placeholders for the checks that run before anything runs. */
+const PLACEHOLDER = /\{\{[^{}]{1,256}\}\}/g;
+
+/** Whether a media type (lower case, no parameters) is JSON: `application/json`, `application/*+json`. */
+export function isJsonMediaType(mediaType: string): boolean {
+  return JSON_MEDIA_TYPE.test(mediaType);
+}
+
+function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType?.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * Graph clients send `users?$select=…` without the leading slash and `$filter=city eq null`
+ * with spaces; both are accepted. Anything else is left for the target checks to judge.
+ */
+function normalizeUrl(url: string): string {
+  const rooted = url.startsWith('/') || ABSOLUTE_URL.test(url) ? url : `/${url}`;
+  return rooted.replaceAll(' ', '%20');
+}
+
+/**
+ * The request body rule: a JSON value when the operation's Content-Type is JSON or absent
+ * (absent becomes `application/json`); otherwise a string, sent as UTF-8 text, or decoded
+ * from base64 when the operation says `"bodyEncoding": "base64"`.
+ */
+function encodeBody(request: Record<string, unknown>, headers: HeaderField[], bodyValue: unknown): Buffer | undefined {
+  if (bodyValue === undefined || bodyValue === null) return undefined;
+  let contentType = headers.find(([name]) => name === 'content-type')?.[1];
+  if (contentType === undefined) {
+    contentType = 'application/json';
+    headers.push(['content-type', contentType]);
+  }
+  if (isJsonMediaType(mediaTypeOf(contentType))) return Buffer.from(JSON.stringify(bodyValue));
+  if (typeof bodyValue !== 'string') {
+    throw new BatchError(
+      'batch.part.malformed',
+      `A body sent as ${mediaTypeOf(contentType)} must be a string; only JSON bodies may be objects.`,
+    );
+  }
+  const encoding = request.bodyEncoding;
+  if (encoding === 'base64') {
+    if (!BASE64.test(bodyValue)) throw new BatchError('batch.part.malformed', 'The body is not valid base64.');
+    return Buffer.from(bodyValue, 'base64');
+  }
+  if (encoding !== undefined && encoding !== 'utf8') {
+    throw new BatchError('batch.part.malformed', 'bodyEncoding must be "base64" or "utf8".');
+  }
+  return Buffer.from(bodyValue, 'utf8');
+}
+
+function readHeaders(value: unknown): HeaderField[] {
+  if (value === undefined || value === null) return [];
+  if (!isRecord(value)) throw new BatchError('batch.part.header', 'headers must be an object of names to values.');
+  const fields: HeaderField[] = [];
+  for (const [name, field] of Object.entries(value)) {
+    if (typeof field === 'string') fields.push([name.toLowerCase(), field]);
+    else if (typeof field === 'number' || typeof field === 'boolean') fields.push([name.toLowerCase(), String(field)]);
+    else throw new BatchError('batch.part.header', `The ${name} header must be a string.`);
+  }
+  return fields;
+}
+
+/** Refuses unknown ids and cycles in `dependsOn` before anything runs, naming them. */
+function dependencyIndices(requests: readonly Record<string, unknown>[], ids: Map<string, number>): number[][] {
+  const graph: number[][] = [];
+  const unknown: string[] = [];
+  requests.forEach((request, index) => {
+    const listed = request.dependsOn;
+    if (listed === undefined || listed === null) {
+      graph.push([]);
+      return;
+    }
+    if (!Array.isArray(listed)) {
+      throw new BatchError('batch.malformed', `dependsOn of request ${index + 1} must be an array of ids.`, {
+        where: { part: index + 1, operationId: String(request.id) },
+      });
+    }
+    const deps: number[] = [];
+    for (const item of listed as unknown[]) {
+      const id = idOf(item);
+      const at = id === undefined ? undefined : ids.get(id);
+      if (at === undefined) unknown.push(`${String(request.id)} → ${String(item)}`);
+      else if (!deps.includes(at)) deps.push(at);
+    }
+    graph.push(deps);
+  });
+  if (unknown.length > 0) {
+    throw new BatchError(
+      'batch.dependency_unknown',
+      `dependsOn names ids that are not in the batch: ${unknown.join(', ')}.`,
+    );
+  }
+  // Kahn's algorithm: whatever can't be ordered sits on a cycle.
+  const waiting = graph.map((deps) => deps.length);
+  const dependents: number[][] = graph.map(() => []);
+  graph.forEach((deps, index) => deps.forEach((dep) => dependents[dep]?.push(index)));
+  const queue = waiting.flatMap((count, index) => (count === 0 ? [index] : []));
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    for (const dependent of dependents[next] ?? []) {
+      if (--(waiting[dependent] as number) === 0) queue.push(dependent);
+    }
+  }
+  const cyclic = waiting.flatMap((count, index) => (count > 0 ? [String(requests[index]?.id)] : []));
+  if (cyclic.length > 0) {
+    throw new BatchError('batch.dependency_cycle', `dependsOn forms a cycle among: ${cyclic.slice(0, 20).join(', ')}.`);
+  }
+  return graph;
+}
+
+/** Turns one request of the batch into an entry; problems become that entry's refusal. */
+function toEntry(
+  request: Record<string, unknown>,
+  index: number,
+  id: string,
+  dependsOn: number[],
+  requests: readonly Record<string, unknown>[],
+): BatchEntry<JsonMeta> {
+  const where = { part: index + 1, operationId: id };
+  const meta = { id };
+  try {
+    const method = request.method;
+    if (typeof method !== 'string' || method === '') {
+      throw new BatchError('batch.part.method', 'The request has no method.');
+    }
+    const url = request.url;
+    if (typeof url !== 'string' || url === '') throw new BatchError('batch.part.target', 'The request has no url.');
+    const headers = readHeaders(request.headers);
+    const body = encodeBody(request, headers, request.body);
+    const operation: RawOperation = { method: method.toUpperCase(), target: normalizeUrl(url), headers, body };
+    const templated =
+      hasReference(url) ||
+      headers.some(([, value]) => hasReference(value)) ||
+      (body !== undefined && request.bodyEncoding !== 'base64' && hasReference(body.toString('utf8')));
+    if (!templated) return { where, meta, operation, dependsOn };
+
+    const dependencyIds = new Set(dependsOn.map((dep) => String(requests[dep]?.id)));
+    referencesIn(url, dependencyIds);
+    for (const [, value] of headers) referencesIn(value, dependencyIds);
+    if (body !== undefined) referencesIn(body.toString('utf8'), dependencyIds);
+    const indexById = new Map(dependsOn.map((dep) => [String(requests[dep]?.id), dep]));
+    return {
+      where,
+      meta,
+      // Checked now with placeholders, so a malformed template is refused before anything runs;
+      // checked again once resolved, with the real values.
+      operation: {
+        ...operation,
+        target: operation.target.replace(PLACEHOLDER, '0'),
+        headers: headers.map(([name, value]) => [name, value.replace(PLACEHOLDER, 'x')]),
+      },
+      dependsOn,
+      resolve: (answerOf: (index: number) => OperationResult | undefined): RawOperation => {
+        const resolver = new ReferenceResolver((dependencyId) => {
+          const at = indexById.get(dependencyId);
+          return at === undefined ? undefined : answerOf(at);
+        });
+        const isJsonBody = isJsonMediaType(mediaTypeOf(headers.find(([name]) => name === 'content-type')?.[1]));
+        let resolvedBody = body;
+        if (body !== undefined && request.bodyEncoding !== 'base64') {
+          resolvedBody = isJsonBody
+            ? Buffer.from(JSON.stringify(resolver.json(request.body)))
+            : Buffer.from(resolver.interpolate(body.toString('utf8'), asText));
+        }
+        return {
+          method: operation.method,
+          target: normalizeUrl(resolver.url(url)),
+          headers: headers.map(([name, value]) => [name, resolver.header(value)]),
+          body: resolvedBody,
+        };
+      },
+    };
+  } catch (error) {
+    if (error instanceof BatchError) return { where, meta, dependsOn, refusal: error.at(where) };
+    throw error;
+  }
+}
+
+/** Reads `{"requests":[…]}` (the shape Microsoft Graph `$batch` clients send). */
+export function parseJsonBatch(value: unknown, options: ResolvedOptions): BatchEntry<JsonMeta>[] {
+  if (!isRecord(value) || !Array.isArray(value.requests)) {
+    throw new BatchError('batch.malformed', 'A JSON batch is an object with a "requests" array.');
+  }
+  const list = value.requests as unknown[];
+  if (list.length === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
+  if (list.length > options.maxOperations) {
+    throw new BatchError('batch.too_many_operations', `The batch has more than ${options.maxOperations} operations.`, {
+      where: { part: options.maxOperations + 1 },
+      limit: options.maxOperations,
+    });
+  }
+  const requests: Record<string, unknown>[] = [];
+  const ids = new Map<string, number>();
+  list.forEach((request, index) => {
+    if (!isRecord(request)) {
+      throw new BatchError('batch.malformed', `Request ${index + 1} is not an object.`, { where: { part: index + 1 } });
+    }
+    const id = idOf(request.id);
+    if (id === undefined) {
+      throw new BatchError('batch.malformed', `Request ${index + 1} has no "id" (a non-empty string).`, {
+        where: { part: index + 1 },
+      });
+    }
+    const earlier = ids.get(id);
+    if (earlier !== undefined) {
+      throw new BatchError('batch.duplicate_id', `Requests ${earlier + 1} and ${index + 1} both have the id "${id}".`, {
+        where: { part: index + 1, operationId: id },
+      });
+    }
+    ids.set(id, index);
+    requests.push({ ...request, id });
+  });
+  const graph = dependencyIndices(requests, ids);
+  return requests.map((request, index) => toEntry(request, index, String(request.id), graph[index] ?? [], requests));
+}
+
+function isTextual(mediaType: string, contentType: string): boolean {
+  return (
+    mediaType.startsWith('text/') ||
+    TEXT_MEDIA_TYPES.has(mediaType) ||
+    mediaType.endsWith('+xml') ||
+    /;\s*charset=/i.test(contentType)
+  );
+}
+
+/** An answer's headers as an object; Content-Type spelled as Graph clients read it. */
+function headerObject(fields: readonly HeaderField[]): Record<string, string | string[]> {
+  const headers = Object.create(null) as Record<string, string | string[]>;
+  for (const [rawName, value] of fields) {
+    const lower = rawName.toLowerCase();
+    // The body is re-encoded inside the JSON answer, so the app's length no longer applies.
+    if (lower === 'content-length') continue;
+    const name = lower === 'content-type' ? 'Content-Type' : rawName;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return headers;
+}
+
+/**
+ * One answer as Graph clients read it: a JSON body embedded as JSON, text as a string,
+ * anything else as base64 with `"bodyEncoding": "base64"` (the Content-Type says what it is).
+ */
+export function answerObject(id: string, result: OperationResult): Record<string, unknown> {
+  const item: Record<string, unknown> = { id, status: result.status, headers: headerObject(result.headers) };
+  if (result.body.length === 0) return item;
+  const contentType = result.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  const mediaType = mediaTypeOf(contentType);
+  const text = (): string => result.body.toString('utf8');
+  if (isJsonMediaType(mediaType)) {
+    try {
+      item.body = JSON.parse(text());
+    } catch {
+      item.body = text();
+    }
+  } else if (isTextual(mediaType, contentType) || (mediaType === '' && isUtf8(result.body))) {
+    item.body = text();
+  } else {
+    item.body = result.body.toString('base64');
+    item.bodyEncoding = 'base64';
+  }
+  return item;
+}
+
+class JsonWriter implements AnswerWriter<JsonMeta> {
+  readonly contentType = 'application/json; charset=utf-8';
+
+  head(): Buffer {
+    return Buffer.from('{"responses":[');
+  }
+
+  slot(entry: BatchEntry<JsonMeta>, result: OperationResult, index: number): Buffer {
+    const item = JSON.stringify(answerObject(entry.meta.id, result));
+    return Buffer.from(index === 0 ? item : `,${item}`);
+  }
+
+  tail(): Buffer {
+    return Buffer.from(']}');
+  }
+}
+
+/** `{"requests":[…]}` batches with `dependsOn` and references. */
+export const jsonDialect: JsonDialect<JsonMeta> = {
+  name: 'json',
+  input: 'json',
+  accepts: (contentType: ContentType) => isJsonMediaType(contentType.mediaType),
+  claims: (value) => isRecord(value) && Array.isArray(value.requests),
+  parse: (value, options) => parseJsonBatch(value, options),
+  createWriter: () => new JsonWriter(),
+};
