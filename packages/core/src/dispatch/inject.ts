@@ -41,6 +41,13 @@ export interface InjectDispatcherOptions {
    * @default false
    */
   pinInjectedMethods?: boolean;
+  /**
+   * Mark each request as dispatched by inbatch, so a `batch()` endpoint refuses it as a
+   * nested batch. Turned off only to send an *outer* batch in-process (the client's
+   * testing helper).
+   * @default true
+   */
+  markInner?: boolean;
 }
 
 // The light-my-request methods that capture the answer (its Response) or end the request.
@@ -129,6 +136,7 @@ function collectBody(stream: Readable, maxBytes: number, onTooLarge: () => void)
  */
 export function createInjectDispatcher(handler: NodeHandler, options: InjectDispatcherOptions = {}): Dispatcher {
   const pin = options.pinInjectedMethods === true;
+  const markInner = options.markInner !== false;
   let responseMethods: Pinned | undefined;
   let requestDestroy: unknown;
 
@@ -141,7 +149,7 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
     if (this.request.encrypted) socket.encrypted = true;
     // light-my-request's `req.connection` getter prints a deprecation warning; Express 4 reads it.
     Object.defineProperty(req, 'connection', { value: socket, configurable: true, writable: true });
-    (req as unknown as Record<symbol, unknown>)[INNER_REQUEST] = true;
+    if (markInner) (req as unknown as Record<symbol, unknown>)[INNER_REQUEST] = true;
     // The payload is all here from the start, as on a real request whose body has arrived,
     // on a connection that is open. body-parser 2 (through on-finished) reads
     // `!socket.readable || (complete && !req.readable)` to know a body was already parsed;
