@@ -145,32 +145,46 @@ export async function* runInOrder<T>(
       running--;
       inFlight.release();
       settle(index, result);
-      setImmediate(pump);
+      schedulePump();
     });
   };
+  let pumpScheduled = false;
+  function schedulePump(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      pump();
+    });
+  }
+  // At most one task starts per event-loop turn. Tasks started in the same turn run the
+  // app's middleware in lockstep, so an in-memory store that hands out its live counter
+  // (express-rate-limit's MemoryStore, koa-ratelimit's memory driver) shows each of them
+  // the count after all their hits and refuses them all; over the wire each request gets a
+  // turn of its own. It is also the yield that keeps other requests served (THREATS T8).
   function pump(): void {
-    while (!waitingForPermit && running < concurrency && ready.size > 0) {
-      if (signal.aborted || stopped) {
-        skipRest();
-        return;
-      }
-      if (!inFlight.tryAcquire()) {
-        waitingForPermit = true;
-        void inFlight.acquire().then(() => {
-          waitingForPermit = false;
-          const next = signal.aborted || stopped ? undefined : ready.pop();
-          if (next === undefined) {
-            inFlight.release();
-            if (signal.aborted || stopped) skipRest();
-            return;
-          }
-          start(next);
-          pump();
-        });
-        return;
-      }
-      start(ready.pop() as number);
+    if (waitingForPermit || running >= concurrency || ready.size === 0) return;
+    if (signal.aborted || stopped) {
+      skipRest();
+      return;
     }
+    if (!inFlight.tryAcquire()) {
+      waitingForPermit = true;
+      void inFlight.acquire().then(() => {
+        waitingForPermit = false;
+        const next = signal.aborted || stopped ? undefined : ready.pop();
+        if (next === undefined) {
+          inFlight.release();
+          if (signal.aborted || stopped) skipRest();
+          return;
+        }
+        start(next);
+        schedulePump();
+      });
+      return;
+    }
+    start(ready.pop() as number);
+    schedulePump();
   }
   const onAbort = (): void => {
     if (unstarted > 0) skipRest();

@@ -92,6 +92,24 @@ function answerHeaders(res: ServerResponse, bodyLength: number, hasBody: boolean
   return fields;
 }
 
+/**
+ * Lifecycle events as a request over the wire sees them (loggers, metrics and session
+ * stores listen for them): light-my-request's `end` emits `finish` itself and Node's
+ * response emits it again, and its request never emits `close`.
+ */
+function matchWireEvents(req: IncomingMessage, res: ServerResponse): void {
+  const emit = res.emit;
+  let finished = false;
+  res.emit = function emitOnce(this: ServerResponse, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'finish') {
+      if (finished) return false;
+      finished = true;
+    }
+    return emit.call(this, event, ...args);
+  } as ServerResponse['emit'];
+  res.once('close', () => req.emit('close'));
+}
+
 /** light-my-request invents `User-Agent: lightMyRequest`; a request that had none keeps none. */
 function dropDefaultUserAgent(req: IncomingMessage): void {
   delete req.headers['user-agent'];
@@ -147,6 +165,14 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
     // did for the batch — never light-my-request's 127.0.0.1 (THREATS T13/V4).
     socket.remoteAddress = this.request.remoteAddress;
     if (this.request.encrypted) socket.encrypted = true;
+    // light-my-request's socket is a bare EventEmitter, but Express's final handler calls
+    // req.socket.destroy() when a route fails after its answer started; the TypeError would
+    // be thrown from a setImmediate and take the process down. Destroying the socket ends
+    // this operation's answer, as closing the connection would over the wire.
+    socket.destroy = (error?: Error) => {
+      res.destroy(error);
+      return socket;
+    };
     // light-my-request's `req.connection` getter prints a deprecation warning; Express 4 reads it.
     Object.defineProperty(req, 'connection', { value: socket, configurable: true, writable: true });
     if (markInner) (req as unknown as Record<symbol, unknown>)[INNER_REQUEST] = true;
@@ -157,6 +183,7 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
     req.complete = true;
     (socket as { readable: boolean }).readable = true;
     if (this.request.headers['user-agent'] === undefined) dropDefaultUserAgent(req);
+    matchWireEvents(req, res);
     if (pin) {
       if (responseMethods === undefined) {
         const responseProto = Object.getPrototypeOf(res) as Pinned;
