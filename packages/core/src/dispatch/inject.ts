@@ -98,14 +98,14 @@ function answerHeaders(res: ServerResponse, bodyLength: number, hasBody: boolean
  * response emits it again, and its request never emits `close`.
  */
 function matchWireEvents(req: IncomingMessage, res: ServerResponse): void {
-  const emit = res.emit;
+  const emit = res.emit.bind(res);
   let finished = false;
   res.emit = function emitOnce(this: ServerResponse, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'finish') {
       if (finished) return false;
       finished = true;
     }
-    return emit.call(this, event, ...args);
+    return emit(event, ...args);
   } as ServerResponse['emit'];
   res.once('close', () => req.emit('close'));
 }
