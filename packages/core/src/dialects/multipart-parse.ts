@@ -279,11 +279,14 @@ function parsePart(
       'batch.part.target',
       `The request line of part ${part} is longer than ${requestLineLimit} bytes.`,
       line.start,
-      PARSER_LIMITS.maxUrlLength,
+      requestLineLimit,
     );
   }
   const requestLine = body.toString('latin1', line.start, line.end);
   const requestLineAt = line.start;
+  // A part framed with CRLF can't switch to a bare LF inside its header block: a client that
+  // strips only CRLF pairs from values would otherwise let an LF add a header (THREATS T19).
+  const framedWithCrlf = line.next - line.end === 2;
   const firstSpace = requestLine.indexOf(' ');
   if (firstSpace <= 0) {
     return refuse(
@@ -316,6 +319,7 @@ function parsePart(
   const headers: HeaderField[] = [];
   let bodyStart = partEnd;
   let contentLength: string | undefined;
+  let contentLengthAt = requestLineAt;
   line = reader.read();
   while (line !== undefined) {
     if (line.end === line.start) {
@@ -344,6 +348,13 @@ function parsePart(
     }
     const capped = overCap(line);
     if (capped) return capped;
+    if (framedWithCrlf && line.next - line.end === 1) {
+      return refuse(
+        'batch.part.header',
+        `A header line of part ${part} ends in a bare LF while its request line ends in CRLF.`,
+        line.start,
+      );
+    }
     const name = body.toString('latin1', line.start, colon).toLowerCase();
     const value = trimOws(body.toString('latin1', colon + 1, line.end));
     if (!isFieldValue(value)) {
@@ -365,6 +376,7 @@ function parsePart(
         return refuse('batch.part.length', `Part ${part} has more than one Content-Length.`, line.start);
       }
       contentLength = value;
+      contentLengthAt = line.start;
     } else {
       headers.push([name, value]);
     }
@@ -376,7 +388,7 @@ function parsePart(
     // The part delimits the body; a Content-Length may only confirm it, or trim the line
     // breaks a client left before the next delimiter (THREATS T19: no framing ambiguity).
     if (!/^\d{1,15}$/.test(contentLength)) {
-      return refuse('batch.part.length', `The Content-Length of part ${part} is not a number.`, requestLineAt);
+      return refuse('batch.part.length', `The Content-Length of part ${part} is not a number.`, contentLengthAt);
     }
     const declared = Number(contentLength);
     const actual = Math.max(0, partEnd - bodyStart);

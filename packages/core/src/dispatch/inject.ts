@@ -110,11 +110,22 @@ function matchWireEvents(req: IncomingMessage, res: ServerResponse): void {
   res.once('close', () => req.emit('close'));
 }
 
-/** light-my-request invents `User-Agent: lightMyRequest`; a request that had none keeps none. */
-function dropDefaultUserAgent(req: IncomingMessage): void {
-  delete req.headers['user-agent'];
-  const index = req.rawHeaders.indexOf('user-agent');
-  if (index !== -1 && index % 2 === 0) req.rawHeaders.splice(index, 2);
+/**
+ * light-my-request invents `User-Agent: lightMyRequest` and, for a missing or empty Host,
+ * `Host: localhost:80` — which would pass localhost-only Host checks the outer request
+ * does not (THREATS T15). Put back what the request had.
+ */
+function restoreHeader(req: IncomingMessage, name: 'user-agent' | 'host', value: string | undefined): void {
+  if (req.headers[name] === value) return;
+  for (let i = req.rawHeaders.length - 2; i >= 0; i -= 2) {
+    if (req.rawHeaders[i]?.toLowerCase() === name) req.rawHeaders.splice(i, 2);
+  }
+  if (value === undefined) {
+    delete req.headers[name];
+  } else {
+    req.headers[name] = value;
+    req.rawHeaders.push(name, value);
+  }
 }
 
 function collectBody(stream: Readable, maxBytes: number, onTooLarge: () => void): Promise<Buffer> {
@@ -182,7 +193,8 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
     // without these, a route-level parser after an app-wide one re-reads an ended stream.
     req.complete = true;
     (socket as { readable: boolean }).readable = true;
-    if (this.request.headers['user-agent'] === undefined) dropDefaultUserAgent(req);
+    restoreHeader(req, 'user-agent', this.request.headers['user-agent']);
+    restoreHeader(req, 'host', this.request.headers.host);
     matchWireEvents(req, res);
     if (pin) {
       if (responseMethods === undefined) {

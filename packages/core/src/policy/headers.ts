@@ -36,13 +36,24 @@ function isNotInherited(name: string): boolean {
  * proxies (THREATS T14/T15/T20). Inner values are ignored so an operation can't spoof
  * `req.ip`, the Host, or the Origin a CSRF check reads.
  */
+// The client-address headers CDNs and proxies set: an app keyed on one of them must see the
+// proxy's value, never one an operation wrote.
+const CLIENT_ADDRESS_HEADERS = new Set([
+  'x-real-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-client-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+]);
+
 export function isOuterOnly(name: string): boolean {
   return (
     name === 'host' ||
     name === 'origin' ||
     name === 'referer' ||
     name === 'forwarded' ||
-    name === 'x-real-ip' ||
+    CLIENT_ADDRESS_HEADERS.has(name) ||
     name.startsWith('x-forwarded-') ||
     name.startsWith('sec-')
   );
