@@ -214,6 +214,33 @@ describe.each(FRAMEWORKS)('the json dialect on %s', (framework) => {
     expect(innerHits(app)).toEqual(['GET /items/1']);
   });
 
+  it('sends braces that name no operation of the batch as plain text', async () => {
+    app = await startApp(framework);
+    const reply = await sendJsonBatch(app.url, [
+      { id: 'a', method: 'POST', url: '/echo', body: { template: 'Hello {{name}}', other: '{{nobody.body}}' } },
+      { id: 'b', method: 'POST', url: '/echo', body: { note: '{{unknown.body.id}} stays' }, dependsOn: ['a'] },
+    ]);
+    expect(reply.responses.map((r) => r.status)).toEqual([201, 201]);
+    expect(reply.responses[0]?.body.body).toEqual({ template: 'Hello {{name}}', other: '{{nobody.body}}' });
+    expect(reply.responses[1]?.body.body).toEqual({ note: '{{unknown.body.id}} stays' });
+  });
+
+  it('answers a non-UTF-8 text answer as base64, so its bytes survive', async () => {
+    app = await startApp(framework);
+    const latin1 = Buffer.from('caf\xe9', 'latin1').toString('base64');
+    const reply = await sendJsonBatch(app.url, [
+      {
+        id: 'latin1',
+        method: 'POST',
+        url: '/echo-bytes',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: latin1,
+        bodyEncoding: 'base64',
+      },
+    ]);
+    expect(reply.responses[0]).toMatchObject({ status: 200, body: latin1, bodyEncoding: 'base64' });
+  });
+
   it('applies outer headers and query to JSON operations too, and refuses absolute URLs in the slot', async () => {
     app = await startApp(framework);
     const reply = await sendJsonBatch(

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { batch } from '@inbatch/express';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import {
@@ -14,6 +15,20 @@ const REGIONAL_INVENTORIES = '/inventories/v1beta/accounts/:account/products/:pr
 // `insert`, and the route would then also answer `regionalInventories:delete`.
 const INSERT_REGIONAL_INVENTORY = `${REGIONAL_INVENTORIES}\\:insert`;
 const PRODUCT = '/v1/accounts/:account/products/:name';
+/** The demo page (`GET /`), which batches its API calls with @inbatch/client. */
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+/** The client's ES modules as `pnpm --filter @inbatch/client build` writes them. */
+const CLIENT_DIR = fileURLToPath(new URL('../../../packages/client/dist/', import.meta.url));
+
+/** Options of the example app. */
+export interface AppOptions {
+  /**
+   * The directory of the built @inbatch/client ES modules, served at `/client/` for the
+   * demo page (tests build them elsewhere).
+   * @default packages/client/dist of this repository
+   */
+  clientDir?: string;
+}
 
 /** Every route under these prefixes needs a bearer token, inner requests included. */
 const requireBearer: RequestHandler = (req, res, next) => {
@@ -22,6 +37,14 @@ const requireBearer: RequestHandler = (req, res, next) => {
     return;
   }
   res.status(401).set('WWW-Authenticate', 'Bearer').json(errorBody(401, UNAUTHENTICATED_MESSAGE));
+};
+
+// The page imports the client from /client/index.js; say how to get it rather than a bare 404.
+const clientNotBuilt: RequestHandler = (_req, res) => {
+  res
+    .status(404)
+    .type('text/plain')
+    .send('The client is not built: run `npx -y pnpm@10 --filter @inbatch/client build` from the repository root.');
 };
 
 const notFound: RequestHandler = (req, res) => {
@@ -49,9 +72,10 @@ const renderError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
 
 /**
  * A small product/inventory API shaped like the seeds' Merchant (regional inventories)
- * and Manufacturer Center (products) APIs, with a multipart batch endpoint at `/batch`.
+ * and Manufacturer Center (products) APIs, with a multipart batch endpoint at `/batch`,
+ * and a demo page at `/` that loads its data in one batch.
  */
-export function createApp(): Express {
+export function createApp(options: AppOptions = {}): Express {
   const store = createStore();
   const app = express();
   app.disable('x-powered-by');
@@ -60,6 +84,10 @@ export function createApp(): Express {
   // 1 runs operations in request order: the Manufacturer seed PUTs, GETs and DELETEs one
   // product in a single batch, and only sequential execution makes that deterministic.
   app.use(batch({ concurrency: 1 }));
+
+  // The demo page and the client it loads: public files, no token needed.
+  app.use(express.static(PUBLIC_DIR));
+  app.use('/client', express.static(options.clientDir ?? CLIENT_DIR), clientNotBuilt);
 
   // The Merchant seed's insert request has no Content-Type, and the seed's answer shows
   // Google reading its body as JSON anyway; so does this API.

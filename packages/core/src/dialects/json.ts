@@ -4,7 +4,7 @@ import { BatchError } from '../errors.js';
 import type { BatchEntry, HeaderField, OperationResult, RawOperation } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 import type { AnswerWriter, JsonDialect } from './dialect.js';
-import { asText, hasReference, ReferenceResolver, referencesIn } from './references.js';
+import { asText, ReferenceResolver, ReferenceSyntax } from './references.js';
 
 /** What the JSON writer needs to answer an operation. */
 export interface JsonMeta {
@@ -148,6 +148,7 @@ function toEntry(
   id: string,
   dependsOn: number[],
   requests: readonly Record<string, unknown>[],
+  batchIds: ReadonlySet<string>,
 ): BatchEntry<JsonMeta> {
   const where = { part: index + 1, operationId: id };
   const meta = { id };
@@ -161,16 +162,13 @@ function toEntry(
     const headers = readHeaders(request.headers);
     const body = encodeBody(request, headers, request.body);
     const operation: RawOperation = { method: method.toUpperCase(), target: normalizeUrl(url), headers, body };
-    const templated =
-      hasReference(url) ||
-      headers.some(([, value]) => hasReference(value)) ||
-      (body !== undefined && request.bodyEncoding !== 'base64' && hasReference(body.toString('utf8')));
-    if (!templated) return { where, meta, operation, dependsOn };
+    const syntax = new ReferenceSyntax(batchIds, new Set(dependsOn.map((dep) => String(requests[dep]?.id))));
+    const referenceCount =
+      syntax.find(url).length +
+      headers.reduce((count, [, value]) => count + syntax.find(value).length, 0) +
+      (body !== undefined && request.bodyEncoding !== 'base64' ? syntax.find(body.toString('utf8')).length : 0);
+    if (referenceCount === 0) return { where, meta, operation, dependsOn };
 
-    const dependencyIds = new Set(dependsOn.map((dep) => String(requests[dep]?.id)));
-    referencesIn(url, dependencyIds);
-    for (const [, value] of headers) referencesIn(value, dependencyIds);
-    if (body !== undefined) referencesIn(body.toString('utf8'), dependencyIds);
     const indexById = new Map(dependsOn.map((dep) => [String(requests[dep]?.id), dep]));
     return {
       where,
@@ -184,7 +182,7 @@ function toEntry(
       },
       dependsOn,
       resolve: (answerOf: (index: number) => OperationResult | undefined): RawOperation => {
-        const resolver = new ReferenceResolver((dependencyId) => {
+        const resolver = new ReferenceResolver(syntax, (dependencyId) => {
           const at = indexById.get(dependencyId);
           return at === undefined ? undefined : answerOf(at);
         });
@@ -244,7 +242,10 @@ export function parseJsonBatch(value: unknown, options: ResolvedOptions): BatchE
     requests.push({ ...request, id });
   });
   const graph = dependencyIndices(requests, ids);
-  return requests.map((request, index) => toEntry(request, index, String(request.id), graph[index] ?? [], requests));
+  const batchIds = new Set(ids.keys());
+  return requests.map((request, index) =>
+    toEntry(request, index, String(request.id), graph[index] ?? [], requests, batchIds),
+  );
 }
 
 function isTextual(mediaType: string, contentType: string): boolean {
@@ -272,27 +273,31 @@ function headerObject(fields: readonly HeaderField[]): Record<string, string | s
 }
 
 /**
- * One answer as Graph clients read it: a JSON body embedded as JSON, text as a string,
- * anything else as base64 with `"bodyEncoding": "base64"` (the Content-Type says what it is).
+ * One answer as Graph clients read it: a JSON body embedded as JSON, UTF-8 text as a
+ * string, anything else as base64 with `"bodyEncoding": "base64"` (the Content-Type says
+ * what it is). Only what round-trips is embedded: text that is not UTF-8 (a latin-1
+ * answer) would be mangled by decoding it, and a JSON-typed body that is not JSON would
+ * pass for a JSON string; both go as base64.
  */
 export function answerObject(id: string, result: OperationResult): Record<string, unknown> {
   const item: Record<string, unknown> = { id, status: result.status, headers: headerObject(result.headers) };
   if (result.body.length === 0) return item;
   const contentType = result.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
   const mediaType = mediaTypeOf(contentType);
-  const text = (): string => result.body.toString('utf8');
-  if (isJsonMediaType(mediaType)) {
+  const utf8 = isUtf8(result.body);
+  if (utf8 && isJsonMediaType(mediaType)) {
     try {
-      item.body = JSON.parse(text());
+      item.body = JSON.parse(result.body.toString('utf8'));
+      return item;
     } catch {
-      item.body = text();
+      // not JSON after all: sent as bytes below
     }
-  } else if (isTextual(mediaType, contentType) || (mediaType === '' && isUtf8(result.body))) {
-    item.body = text();
-  } else {
-    item.body = result.body.toString('base64');
-    item.bodyEncoding = 'base64';
+  } else if (utf8 && (isTextual(mediaType, contentType) || mediaType === '')) {
+    item.body = result.body.toString('utf8');
+    return item;
   }
+  item.body = result.body.toString('base64');
+  item.bodyEncoding = 'base64';
   return item;
 }
 

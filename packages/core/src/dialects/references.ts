@@ -10,13 +10,14 @@ import type { OperationResult } from '../operation.js';
  *   {{<id>.body}}                  the whole body (JSON, or text)
  *   {{<id>.body.<key>.<key>…}}     a value inside a JSON body; array indices are numbers
  *
- * in an operation's `url`, header values and body. Only ids listed in the operation's
+ * in an operation's `url`, header values and body. A `{{…}}` is a reference only when its
+ * first segment is the id of an operation of the batch; any other braces are plain text,
+ * so data such as `{{name}}` templates passes through. Only ids in the operation's
  * `dependsOn` can be referenced, so a value is always final when it is used.
  */
 // Bounded, unnested: linear on any input (THREATS T2). The global one is only used by
-// matchAll and replace, which never start from a leftover lastIndex; tests use the other.
+// matchAll and replace, which never start from a leftover lastIndex.
 const REFERENCE = /\{\{([^{}]{1,256})\}\}/g;
-const ANY_REFERENCE = /\{\{[^{}]{1,256}\}\}/;
 const WHOLE_REFERENCE = /^\{\{([^{}]{1,256})\}\}$/;
 
 /** A referenced value written as text: strings as they are, anything else as JSON. */
@@ -30,42 +31,49 @@ export interface Reference {
   path: string[];
 }
 
-/** Whether a string contains a reference. */
-export function hasReference(text: string): boolean {
-  return ANY_REFERENCE.test(text);
-}
+/** Tells references from plain text for one operation: which ids exist, which it depends on. */
+export class ReferenceSyntax {
+  constructor(
+    private readonly batchIds: ReadonlySet<string>,
+    private readonly dependencies: ReadonlySet<string>,
+  ) {}
 
-function parseReference(inner: string): Reference | undefined {
-  const parts = inner.trim().split('.');
-  const [operationId, root, ...rest] = parts;
-  if (!operationId || root === undefined) return undefined;
-  if (root === 'status' && rest.length === 0) return { operationId, path: ['status'] };
-  if (root === 'headers' && rest.length === 1 && rest[0]) return { operationId, path: ['headers', rest[0]] };
-  if (root === 'body' && rest.every((key) => key !== '')) return { operationId, path: ['body', ...rest] };
-  return undefined;
-}
-
-/** Every reference in a string; throws a 424 refusal for one that is malformed or not a dependency. */
-export function referencesIn(text: string, dependencies: ReadonlySet<string>): Reference[] {
-  const found: Reference[] = [];
-  for (const match of text.matchAll(REFERENCE)) {
-    const written = match[0];
-    const reference = parseReference(match[1] ?? '');
-    if (reference === undefined) {
+  /**
+   * The reference written as `{{inner}}`, or undefined when it is plain text (its first
+   * segment names no operation). Throws a 424 refusal for a malformed reference or one to
+   * an operation outside `dependsOn`.
+   */
+  parse(inner: string, written: string): Reference | undefined {
+    const [operationId = '', root, ...rest] = inner.trim().split('.');
+    if (!this.batchIds.has(operationId)) return undefined;
+    let path: string[] | undefined;
+    if (root === 'status' && rest.length === 0) path = ['status'];
+    else if (root === 'headers' && rest.length === 1 && rest[0]) path = ['headers', rest[0]];
+    else if (root === 'body' && rest.every((key) => key !== '')) path = ['body', ...rest];
+    if (path === undefined) {
       throw new BatchError(
         'batch.part.reference',
         `${written} is not a reference: use {{id.status}}, {{id.headers.name}}, {{id.body}} or {{id.body.key…}}.`,
       );
     }
-    if (!dependencies.has(reference.operationId)) {
+    if (!this.dependencies.has(operationId)) {
       throw new BatchError(
         'batch.part.reference',
-        `${written} refers to "${reference.operationId}", which is not in this operation's dependsOn.`,
+        `${written} refers to "${operationId}", which is not in this operation's dependsOn.`,
       );
     }
-    found.push(reference);
+    return { operationId, path };
   }
-  return found;
+
+  /** Every reference in a text (throws a 424 refusal for a bad one). */
+  find(text: string): Reference[] {
+    const found: Reference[] = [];
+    for (const match of text.matchAll(REFERENCE)) {
+      const reference = this.parse(match[1] ?? '', match[0]);
+      if (reference !== undefined) found.push(reference);
+    }
+    return found;
+  }
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
@@ -74,7 +82,10 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 export class ReferenceResolver {
   private readonly parsedBodies = new Map<string, unknown>();
 
-  constructor(private readonly answerOf: (operationId: string) => OperationResult | undefined) {}
+  constructor(
+    private readonly syntax: ReferenceSyntax,
+    private readonly answerOf: (operationId: string) => OperationResult | undefined,
+  ) {}
 
   private body(operationId: string, answer: OperationResult): unknown {
     if (this.parsedBodies.has(operationId)) return this.parsedBodies.get(operationId);
@@ -119,11 +130,11 @@ export class ReferenceResolver {
     return value === undefined ? missing('the value is undefined') : value;
   }
 
-  /** Replaces every reference in a string, writing each value with `write`. */
+  /** Replaces every reference in a string, writing each value with `write`; other braces stay. */
   interpolate(text: string, write: (value: unknown, written: string) => string): string {
     return text.replace(REFERENCE, (written: string, inner: string) => {
-      const reference = parseReference(inner) as Reference;
-      return write(this.valueOf(reference, written), written);
+      const reference = this.syntax.parse(inner, written);
+      return reference === undefined ? written : write(this.valueOf(reference, written), written);
     });
   }
 
@@ -154,9 +165,9 @@ export class ReferenceResolver {
    */
   json(value: unknown): unknown {
     if (typeof value === 'string') {
-      if (!hasReference(value)) return value;
       const whole = WHOLE_REFERENCE.exec(value);
-      if (whole !== null) return this.valueOf(parseReference(whole[1] ?? '') as Reference, value);
+      const reference = whole === null ? undefined : this.syntax.parse(whole[1] ?? '', value);
+      if (reference !== undefined) return this.valueOf(reference, value);
       return this.interpolate(value, asText);
     }
     if (Array.isArray(value)) return value.map((item) => this.json(item));
