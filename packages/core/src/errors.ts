@@ -19,6 +19,15 @@ export const BATCH_ERROR_STATUS = {
   'batch.body_timeout': 408,
   'batch.body_unavailable': 500,
   'batch.internal': 500,
+  'batch.cost_exceeded': 413,
+  'batch.owner_busy': 409,
+  'batch.idempotency_key_invalid': 400,
+  'batch.callback_forbidden': 400,
+  'batch.unknown_resource': 404,
+  'batch.job_not_found': 404,
+  'batch.job_expired': 410,
+  'batch.job_not_finished': 409,
+  'batch.overloaded': 429,
   'batch.part.malformed': 400,
   'batch.part.method': 400,
   'batch.part.target': 400,
@@ -27,6 +36,7 @@ export const BATCH_ERROR_STATUS = {
   'batch.part.nested': 400,
   'batch.part.forbidden_path': 403,
   'batch.part.too_large': 413,
+  'batch.part.query_limit': 400,
   'batch.part.dependency_failed': 424,
   'batch.part.reference': 424,
   'batch.part.response_too_large': 502,
@@ -57,6 +67,8 @@ export interface BatchErrorBody {
     line: number | null;
     operationId?: string;
     limit?: number;
+    /** The job the refusal is about (the owner's running job, for `batch.owner_busy`). */
+    jobId?: string;
   };
 }
 
@@ -70,11 +82,13 @@ export class BatchError extends Error {
   readonly limit: number | undefined;
   /** Whether the outer connection should be closed after answering (an unread body). */
   readonly closeConnection: boolean;
+  /** The job the refusal is about, shown only to that job's owner (THREATS T24). */
+  readonly jobId: string | undefined;
 
   constructor(
     code: BatchErrorCode,
     message: string,
-    details: { where?: ErrorLocation; limit?: number; closeConnection?: boolean; cause?: unknown } = {},
+    details: { where?: ErrorLocation; limit?: number; closeConnection?: boolean; cause?: unknown; jobId?: string } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
@@ -82,6 +96,7 @@ export class BatchError extends Error {
     this.where = details.where ?? {};
     this.limit = details.limit;
     this.closeConnection = details.closeConnection ?? false;
+    this.jobId = details.jobId;
   }
 
   /** The same error, located at an operation (the parser finds problems before it knows the part). */
@@ -89,6 +104,7 @@ export class BatchError extends Error {
     return new BatchError(this.code, this.message, {
       where: { ...this.where, ...where },
       ...(this.limit === undefined ? {} : { limit: this.limit }),
+      ...(this.jobId === undefined ? {} : { jobId: this.jobId }),
       closeConnection: this.closeConnection,
     });
   }
@@ -104,6 +120,7 @@ export class BatchError extends Error {
     };
     if (this.where.operationId !== undefined) body.error.operationId = this.where.operationId;
     if (this.limit !== undefined) body.error.limit = this.limit;
+    if (this.jobId !== undefined) body.error.jobId = this.jobId;
     return body;
   }
 }

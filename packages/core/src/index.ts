@@ -1,4 +1,5 @@
 export { createBatchEngine, type BatchEngine } from './engine.js';
+export { isJobId, type BatchRoute, type JobFile } from './engine/routes.js';
 export {
   BATCH_ERROR_STATUS,
   BatchError,
@@ -9,12 +10,14 @@ export {
 } from './errors.js';
 export {
   DEFAULTS,
+  OPTIONS_WITHOUT_DEFAULT,
   PARSER_LIMITS,
   resolveOptions,
   type AllowRule,
   type BatchOptions,
   type InnerTarget,
   type ResolvedOptions,
+  type ResolvedWebhookOptions,
 } from './options.js';
 export {
   createInjectDispatcher,
@@ -30,3 +33,32 @@ export type { BodySource } from './node/body.js';
 export type { HeaderField, InnerRequest, InnerResponse, OperationResult } from './operation.js';
 export { parseContentType, type ContentType } from './content-type.js';
 export { parseMultipartBatch, type MultipartMeta } from './dialects/multipart-parse.js';
+export { parseOperationsBatch, type OperationsMeta } from './dialects/operations.js';
+export type { BulkItem, BulkResource } from './dialects/bulk-rules.js';
+export type { LoadScoreRule } from './policy/load-score.js';
+export type { QueryCaps } from './policy/query-caps.js';
+export {
+  isFinalState,
+  type JobAnswer,
+  type JobKind,
+  type JobOperation,
+  type JobProgress,
+  type JobRecord,
+  type JobState,
+  type JobSummary,
+  type JobWebhook,
+  type NewJob,
+} from './jobs/job.js';
+export {
+  isResultKept,
+  isStatusKept,
+  type JobClaim,
+  type JobCreation,
+  type JobStore,
+  type RecordReceipt,
+} from './jobs/store.js';
+export { createMemoryJobStore, MEMORY_STORE_DEFAULTS, type MemoryJobStoreOptions } from './jobs/memory-store.js';
+export { defaultOwner, type OwnerFacts, type OwnerRule } from './jobs/owner.js';
+export { classifyAddress, type AddressKind } from './webhook/address.js';
+export { checkCallbackUrl, type CheckedCallback, type Resolver } from './webhook/callback-url.js';
+export { callbackTarget, signWebhook, type WebhookPayload } from './webhook/deliver.js';

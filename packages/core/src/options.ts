@@ -1,3 +1,10 @@
+import { compileBulkResources, type BulkResource, type CompiledBulkResource } from './dialects/bulk-rules.js';
+import type { JobSummary } from './jobs/job.js';
+import { createMemoryJobStore } from './jobs/memory-store.js';
+import { compileOwner, type OwnerFacts, type OwnerRule } from './jobs/owner.js';
+import type { JobStore } from './jobs/store.js';
+import { compileLoadScores, type LoadScoreRule, type LoadScores } from './policy/load-score.js';
+import { compileQueryCaps, type CompiledQueryCaps, type QueryCaps } from './policy/query-caps.js';
 import { normalizePathForMatch } from './policy/target.js';
 
 /** What an `allow` rule sees of an inner request. */
@@ -93,6 +100,123 @@ export interface BatchOptions {
    * @default logs with console.error
    */
   onError?: (error: unknown) => void;
+  /**
+   * Load scores of inner requests by method and endpoint pattern, published at
+   * `GET {path}/limits`. A batch (sync or async) whose operations score more than
+   * `maxLoadScore` in all is refused whole (`413 batch.cost_exceeded`).
+   * @default [] (every request scores `defaultLoadScore`)
+   */
+  loadScores?: readonly LoadScoreRule[];
+  /**
+   * The score of an inner request no `loadScores` rule matches. 0 makes unlisted requests
+   * free (the seed's FREE requests) and keeps the sync limit of 1000 operations reachable.
+   * @default 0
+   */
+  defaultLoadScore?: number;
+  /**
+   * The most a batch's operations may score in all (the operations seed's `maxLoadScore`).
+   * @default 100
+   */
+  maxLoadScore?: number;
+  /**
+   * Query parameters capped inside batches, name → largest value (the operations seed caps
+   * `perPage` at 100); an operation over a cap is refused in its slot (`batch.part.query_limit`).
+   * @default undefined (no caps)
+   */
+  queryCaps?: QueryCaps;
+  /**
+   * How long a finished job's status document is kept (`GET {path}/{id}`); afterwards
+   * it answers `410 batch.job_expired`, pointing at the files (the seed: 1 hour).
+   * @default 3600000 (1 h)
+   */
+  statusTtlMs?: number;
+  /**
+   * How long a finished job's files (`/jsonl`, `/gz`, `/result`) are kept; the job is
+   * deleted then (the seed: 24 hours). At least `statusTtlMs`.
+   * @default 86400000 (24 h)
+   */
+  resultTtlMs?: number;
+  /**
+   * How long an async job may run; operations not started by then answer
+   * `batch.part.not_started`, those still running `batch.part.timeout` (Salesforce: 10 min).
+   * @default 600000 (10 min)
+   */
+  jobTimeoutMs?: number;
+  /**
+   * One pending or running job per owner: a second submit is refused with
+   * `409 batch.owner_busy` and the running job's id (the operations seed's rule).
+   * @default true
+   */
+  oneJobPerOwner?: boolean;
+  /**
+   * Who a job belongs to, from the outer request. Only the owner may read, download or
+   * cancel it; the value is hashed before use. Return undefined to use the default.
+   * @default SHA-256 of Authorization and Cookie, else the client address
+   */
+  owner?: OwnerRule;
+  /**
+   * Where async jobs are kept.
+   * @default createMemoryJobStore() (this process only; 10 000 jobs, 256 MiB of answers)
+   */
+  store?: JobStore;
+  /**
+   * The bulk endpoint's base path, relative to where `batch()` is mounted: items are sent
+   * with `PATCH {bulkPath}/{resource}` (the bulk seed's `/process/masterlist`). Served
+   * only when `bulk` names at least one resource.
+   * @default '/process'
+   */
+  bulkPath?: string;
+  /**
+   * The bulk resources: each maps an item of the JSON array to one inner request.
+   * @default undefined (no bulk endpoint)
+   */
+  bulk?: Readonly<Record<string, BulkResource>>;
+  /**
+   * Items one bulk request may carry (the bulk seed: 100); more is refused whole.
+   * @default 100
+   */
+  maxBulkItems?: number;
+  /**
+   * Called once a job has ended, with its summary and webhook block (`email` is handed
+   * here: the library sends no mail). Errors go to `onError`.
+   * @default undefined
+   */
+  onComplete?: (job: JobSummary) => void | Promise<void>;
+  /**
+   * Signs webhook calls: `X-Inbatch-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`
+   * with `X-Inbatch-Timestamp: <unix seconds>`.
+   * @default undefined (unsigned)
+   */
+  webhookSecret?: string;
+  /**
+   * Accept `http:` callback URLs (otherwise only `https:`).
+   * @default false
+   */
+  webhookAllowHttp?: boolean;
+  /**
+   * Accept callback URLs that resolve to loopback or private addresses (127/8, ::1, 10/8,
+   * 172.16/12, 192.168/16, 100.64/10, fc00::/7). Link-local, metadata, multicast and
+   * reserved addresses are refused even then.
+   * @default false
+   */
+  webhookAllowPrivate?: boolean;
+  /**
+   * Ports a callback URL may use.
+   * @default [443, 8443]
+   */
+  webhookPorts?: readonly number[];
+  /**
+   * Delays before each retry of a failed webhook call (so attempts = length + 1); each is
+   * jittered by ±20 %. A call fails on a network error, a timeout, a redirect, or a status
+   * other than 2xx; 4xx other than 408 and 429 are not retried.
+   * @default [1000, 5000, 30000, 120000]
+   */
+  webhookRetryDelaysMs?: readonly number[];
+  /**
+   * How long one webhook call may take, connection included.
+   * @default 10000
+   */
+  webhookTimeoutMs?: number;
 }
 
 /** The defaults, in one place. */
@@ -109,7 +233,38 @@ export const DEFAULTS = {
   concurrency: 8,
   maxInFlight: 64,
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  defaultLoadScore: 0,
+  maxLoadScore: 100,
+  statusTtlMs: 60 * 60 * 1000,
+  resultTtlMs: 24 * 60 * 60 * 1000,
+  jobTimeoutMs: 10 * 60 * 1000,
+  oneJobPerOwner: true,
+  bulkPath: '/process',
+  maxBulkItems: 100,
+  webhookAllowHttp: false,
+  webhookAllowPrivate: false,
+  webhookPorts: [443, 8443],
+  webhookRetryDelaysMs: [1000, 5000, 30000, 120000],
+  webhookTimeoutMs: 10_000,
 } as const;
+
+/** The options that have no scalar default (functions, rule lists, the store); with `DEFAULTS`, every option. */
+export const OPTIONS_WITHOUT_DEFAULT = [
+  'allow',
+  'onError',
+  'loadScores',
+  'queryCaps',
+  'owner',
+  'store',
+  'bulk',
+  'onComplete',
+  'webhookSecret',
+] as const satisfies ReadonlyArray<keyof BatchOptions>;
+
+// Compile-time check that DEFAULTS and OPTIONS_WITHOUT_DEFAULT together name every option.
+type Unlisted = Exclude<keyof BatchOptions, keyof typeof DEFAULTS | (typeof OPTIONS_WITHOUT_DEFAULT)[number]>;
+const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyOptionListed;
 
 /** Fixed caps of the multipart parser (THREATS T2/T3); not options, documented in the README. */
 export const PARSER_LIMITS = {
@@ -145,6 +300,35 @@ export interface ResolvedOptions {
   isAllowed: (target: InnerTarget) => boolean;
   methods: ReadonlySet<string>;
   onError: (error: unknown) => void;
+  loadScores: LoadScores;
+  defaultLoadScore: number;
+  maxLoadScore: number;
+  queryCaps: CompiledQueryCaps;
+  statusTtlMs: number;
+  resultTtlMs: number;
+  jobTimeoutMs: number;
+  oneJobPerOwner: boolean;
+  /** The owner key (a hash) of an outer request. */
+  ownerOf: (request: OwnerFacts) => string;
+  store: JobStore;
+  bulkPath: string;
+  /** `bulkPath` as the matcher compares it. */
+  bulkMatchPath: string;
+  /** Resources by lower-case name; undefined when no bulk endpoint is served. */
+  bulk: ReadonlyMap<string, CompiledBulkResource> | undefined;
+  maxBulkItems: number;
+  onComplete: ((job: JobSummary) => void | Promise<void>) | undefined;
+  webhook: ResolvedWebhookOptions;
+}
+
+/** The webhook options, checked. */
+export interface ResolvedWebhookOptions {
+  secret: string | undefined;
+  allowHttp: boolean;
+  allowPrivate: boolean;
+  ports: ReadonlySet<number>;
+  retryDelaysMs: readonly number[];
+  timeoutMs: number;
 }
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
@@ -155,6 +339,68 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
     );
   }
   return value;
+}
+
+function nonNegativeInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TypeError(
+      `inbatch: option "${name}" must be a non-negative integer, got ${JSON.stringify(value) ?? typeof value}`,
+    );
+  }
+  return value;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`inbatch: option "${name}" must be true or false`);
+  return value;
+}
+
+function basePath(name: string, value: string | undefined, fallback: string): string {
+  const path: unknown = value ?? fallback;
+  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?') || path.includes('#')) {
+    throw new TypeError(
+      `inbatch: option "${name}" must be a path starting with "/", got ${typeof path === 'string' ? path : (JSON.stringify(path) ?? typeof path)}`,
+    );
+  }
+  return path;
+}
+
+function resolveWebhook(options: BatchOptions): ResolvedWebhookOptions {
+  const secret = options.webhookSecret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret === '')) {
+    throw new TypeError('inbatch: option "webhookSecret" must be a non-empty string');
+  }
+  const ports = options.webhookPorts ?? DEFAULTS.webhookPorts;
+  if (!Array.isArray(ports) || ports.some((port) => !Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new TypeError('inbatch: option "webhookPorts" must be an array of port numbers');
+  }
+  const delays = options.webhookRetryDelaysMs ?? DEFAULTS.webhookRetryDelaysMs;
+  if (!Array.isArray(delays) || delays.length > 10 || delays.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+    throw new TypeError('inbatch: option "webhookRetryDelaysMs" must be an array of at most 10 delays in ms');
+  }
+  return {
+    secret,
+    allowHttp: flag('webhookAllowHttp', options.webhookAllowHttp, DEFAULTS.webhookAllowHttp),
+    allowPrivate: flag('webhookAllowPrivate', options.webhookAllowPrivate, DEFAULTS.webhookAllowPrivate),
+    ports: new Set(ports),
+    retryDelaysMs: [...(delays as readonly number[])],
+    timeoutMs: positiveInteger('webhookTimeoutMs', options.webhookTimeoutMs, DEFAULTS.webhookTimeoutMs),
+  };
+}
+
+function resolveStore(store: unknown): JobStore {
+  if (store === undefined) return createMemoryJobStore();
+  const methods = ['create', 'findByIdempotencyKey', 'start', 'record', 'finish', 'read', 'cancel', 'expire'];
+  if (
+    store === null ||
+    typeof store !== 'object' ||
+    methods.some((name) => typeof (store as Record<string, unknown>)[name] !== 'function')
+  ) {
+    throw new TypeError(`inbatch: option "store" must be a JobStore (${methods.join(', ')})`);
+  }
+  return store as JobStore;
 }
 
 function compileAllow(rule: AllowRule | undefined): (target: InnerTarget) => boolean {
@@ -189,10 +435,8 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('inbatch: options must be an object');
   }
-  const path = options.path ?? DEFAULTS.path;
-  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?') || path.includes('#')) {
-    throw new TypeError(`inbatch: option "path" must be a path starting with "/", got ${String(path)}`);
-  }
+  const path = basePath('path', options.path, DEFAULTS.path);
+  const bulkPath = basePath('bulkPath', options.bulkPath, DEFAULTS.bulkPath);
   const methods = options.methods ?? DEFAULTS.methods;
   if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || !/^[A-Z]+$/.test(m))) {
     throw new TypeError('inbatch: option "methods" must be an array of upper-case method names');
@@ -204,9 +448,24 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
   if (forbidden.length > 0) {
     throw new TypeError(`inbatch: option "methods" may not include ${forbidden.join(', ')}`);
   }
+  if (options.onComplete !== undefined && typeof options.onComplete !== 'function') {
+    throw new TypeError('inbatch: option "onComplete" must be a function');
+  }
+  const statusTtlMs = positiveInteger('statusTtlMs', options.statusTtlMs, DEFAULTS.statusTtlMs);
+  const resultTtlMs = positiveInteger('resultTtlMs', options.resultTtlMs, DEFAULTS.resultTtlMs);
+  if (resultTtlMs < statusTtlMs) {
+    throw new TypeError('inbatch: option "resultTtlMs" must be at least "statusTtlMs" (files outlive the status)');
+  }
+  const defaultLoadScore = nonNegativeInteger('defaultLoadScore', options.defaultLoadScore, DEFAULTS.defaultLoadScore);
+  const bulk = compileBulkResources(options.bulk);
+  const matchPath = normalizePathForMatch(path);
+  const bulkMatchPath = normalizePathForMatch(bulkPath);
+  if (bulk !== undefined && (bulkMatchPath === matchPath || bulkMatchPath === '')) {
+    throw new TypeError('inbatch: option "bulkPath" must differ from "path" and from "/"');
+  }
   return {
     path,
-    matchPath: normalizePathForMatch(path),
+    matchPath,
     maxOperations: positiveInteger('maxOperations', options.maxOperations, DEFAULTS.maxOperations),
     maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULTS.maxBodyBytes),
     maxOperationBodyBytes: positiveInteger(
@@ -232,5 +491,21 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
       ((error: unknown) => {
         console.error('inbatch: unexpected error', error);
       }),
+    loadScores: compileLoadScores(options.loadScores, defaultLoadScore),
+    defaultLoadScore,
+    maxLoadScore: positiveInteger('maxLoadScore', options.maxLoadScore, DEFAULTS.maxLoadScore),
+    queryCaps: compileQueryCaps(options.queryCaps),
+    statusTtlMs,
+    resultTtlMs,
+    jobTimeoutMs: positiveInteger('jobTimeoutMs', options.jobTimeoutMs, DEFAULTS.jobTimeoutMs),
+    oneJobPerOwner: flag('oneJobPerOwner', options.oneJobPerOwner, DEFAULTS.oneJobPerOwner),
+    ownerOf: compileOwner(options.owner),
+    store: resolveStore(options.store),
+    bulkPath,
+    bulkMatchPath,
+    bulk,
+    maxBulkItems: positiveInteger('maxBulkItems', options.maxBulkItems, DEFAULTS.maxBulkItems),
+    onComplete: options.onComplete,
+    webhook: resolveWebhook(options),
   };
 }

@@ -36,7 +36,9 @@ function rootApp(app: ExpressApp): ExpressApp {
 
 /**
  * Mounts a batch endpoint (default `POST /batch`) on an Express 4 or 5 app. Each inner
- * request runs through the root app's own middleware and routes.
+ * request runs through the root app's own middleware and routes. The same middleware
+ * serves the async routes (`GET /batch/limits`, `GET|DELETE /batch/{id}`, the job files,
+ * `PATCH /process/{resource}`); which requests are its own is decided by core.
  *
  * @example
  * import express from 'express';
@@ -63,13 +65,14 @@ export function batch(options?: BatchOptions): BatchMiddleware {
 
   return function inbatchExpress(incoming, res, next) {
     const req = incoming as ExpressRequest;
-    if (req.app === undefined || !engine.isBatchPath(req.path ?? '')) {
+    const route = req.app === undefined ? undefined : engine.match(req.method ?? 'GET', req.path ?? '');
+    if (req.app === undefined || route === undefined) {
       next();
       return;
     }
     const dispatcher = dispatcherFor(rootApp(req.app));
     const outer = outerRequestFromNode(req, res, { url: req.originalUrl ?? req.url ?? '/', captured: req.body });
-    engine.handle(outer, dispatcher).then((answer) => {
+    engine.handle(outer, dispatcher, route).then((answer) => {
       sendNodeAnswer(res, answer, engine.options.onError);
     }, next);
   };

@@ -21,6 +21,7 @@ export interface BatchContext {
   app: KoaApp;
   req: IncomingMessage;
   res: ServerResponse;
+  method: string;
   path: string;
   originalUrl: string;
   request: { body?: unknown; rawBody?: unknown };
@@ -34,7 +35,9 @@ export type BatchMiddleware = (ctx: BatchContext, next: () => Promise<unknown>) 
 
 /**
  * Mounts a batch endpoint (default `POST /batch`) on a Koa 2 or 3 app. Each inner
- * request runs through the app's whole composed middleware.
+ * request runs through the app's whole composed middleware. The same middleware serves
+ * the async routes (`GET /batch/limits`, `GET|DELETE /batch/{id}`, the job files,
+ * `PATCH /process/{resource}`); which requests are its own is decided by core.
  *
  * @example
  * import Koa from 'koa';
@@ -57,7 +60,8 @@ export function batch(options?: BatchOptions): BatchMiddleware {
   };
 
   return async function inbatchKoa(ctx, next) {
-    if (!engine.isBatchPath(ctx.path)) {
+    const route = engine.match(ctx.method, ctx.path);
+    if (route === undefined) {
       await next();
       return;
     }
@@ -65,7 +69,7 @@ export function batch(options?: BatchOptions): BatchMiddleware {
       url: ctx.originalUrl,
       captured: ctx.request.rawBody ?? ctx.request.body,
     });
-    const answer = await engine.handle(outer, dispatcherFor(ctx.app));
+    const answer = await engine.handle(outer, dispatcherFor(ctx.app), route);
     ctx.status = answer.status;
     for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
     ctx.body = Buffer.isBuffer(answer.body) ? answer.body : Readable.from(answer.body);

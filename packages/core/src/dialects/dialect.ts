@@ -1,4 +1,5 @@
 import type { ContentType } from '../content-type.js';
+import type { JobKind, JobWebhook } from '../jobs/job.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 
@@ -43,3 +44,15 @@ export interface JsonDialect<Meta = unknown> extends DialectBase<Meta> {
  * rule about what may run (limits, scope, inheritance, scheduling) lives once in the engine.
  */
 export type Dialect<Meta = unknown> = BytesDialect<Meta> | JsonDialect<Meta>;
+
+/**
+ * A JSON dialect that is always answered as a job (the operations seed): it has no sync
+ * answer, and its submit may carry a webhook block.
+ */
+export interface JsonJobDialect<Meta = unknown> {
+  readonly name: JobKind;
+  /** Whether the parsed body has this dialect's shape. */
+  claims(value: unknown): boolean;
+  /** Reads a batch. Throws a whole-batch `BatchError` when the batch can't be read at all. */
+  parse(value: unknown, options: ResolvedOptions): { entries: BatchEntry<Meta>[]; webhook: JobWebhook | null };
+}

@@ -1,0 +1,179 @@
+import type { Dispatcher } from '../dispatch/inject.js';
+import { BatchError, type ErrorLocation } from '../errors.js';
+import type { BatchEntry, InnerRequest, OperationResult } from '../operation.js';
+import type { ResolvedOptions } from '../options.js';
+import { errorResult } from '../results.js';
+import { runInOrder, type Semaphore } from '../scheduler.js';
+import { report } from './answers.js';
+import type { BatchContext } from './context.js';
+import { prepareOperation, type PreparedRequests } from './prepare.js';
+
+/** One run of a prepared batch: what to run, through what, and when to stop. */
+export interface ExecuteInput {
+  options: ResolvedOptions;
+  /** The in-flight cap shared by every batch and job of one middleware. */
+  inFlight: Semaphore;
+  dispatcher: Dispatcher;
+  entries: readonly BatchEntry[];
+  requests: PreparedRequests;
+  /** Cleared once the last operation started when `releaseCredentials` is set. */
+  context: BatchContext | undefined;
+  /** Once aborted, nothing more is started (the client went away, the job was cancelled). */
+  signal: AbortSignal;
+  /** Whether `signal` also closes the operations already running (sync: yes; a cancelled job lets them finish). */
+  abortRunning: boolean;
+  /** The whole run's deadline (`batchTimeoutMs` for a sync batch, `jobTimeoutMs` for a job). */
+  deadlineMs: number;
+  /**
+   * Drop each operation's request (headers, credentials) as soon as it is dispatched, and
+   * the inherited context once the last one started (jobs; THREATS T25).
+   */
+  releaseCredentials?: boolean;
+  /** Called as each operation starts. */
+  onStart?: (index: number) => void;
+  /** Called once per operation as soon as it is settled, in finish order; `started` is false for ones never started. */
+  onSettled?: (index: number, result: OperationResult, started: boolean) => void;
+}
+
+type StopReason = 'deadline' | 'cancelled';
+
+/**
+ * Runs a prepared batch with the shared scheduler and dispatcher — the one engine of sync
+ * batches and async jobs — and yields the answers in request order, each as soon as it
+ * and all before it are done. Dependencies (`dependsOn`) and references are resolved here.
+ */
+export async function* executeBatch(input: ExecuteInput): AsyncGenerator<OperationResult, void, undefined> {
+  const { options, dispatcher, entries, requests, deadlineMs, onSettled, onStart } = input;
+  const noMoreStarts = new AbortController();
+  const stop = new AbortController();
+  let stopReason: StopReason | undefined;
+  const halt = (reason: StopReason, abortRunning: boolean): void => {
+    stopReason ??= reason;
+    noMoreStarts.abort();
+    if (abortRunning) stop.abort();
+  };
+  const onCancel = (): void => halt('cancelled', input.abortRunning);
+  input.signal.addEventListener('abort', onCancel, { once: true });
+  if (input.signal.aborted) onCancel();
+  const deadline = setTimeout(() => halt('deadline', true), deadlineMs);
+  let begun = 0;
+  const begin = (): void => {
+    if (++begun === entries.length && input.releaseCredentials === true) input.context = undefined;
+  };
+
+  const dispatchOne = (request: InnerRequest, where: ErrorLocation): Promise<OperationResult> =>
+    new Promise((resolve) => {
+      const control = new AbortController();
+      let settled = false;
+      const finish = (result: OperationResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stop.signal.removeEventListener('abort', onStop);
+        resolve(result);
+      };
+      const timedOut = (message: string, limit: number): OperationResult =>
+        errorResult(new BatchError('batch.part.timeout', message, { where, limit }));
+      const timer = setTimeout(() => {
+        finish(timedOut(`The operation did not answer within ${options.timeoutMs} ms.`, options.timeoutMs));
+        control.abort();
+      }, options.timeoutMs);
+      const onStop = (): void => {
+        finish(
+          timedOut(
+            stopReason === 'deadline'
+              ? `The batch ran out of time (${deadlineMs} ms) before this operation answered.`
+              : 'The batch was cancelled before this operation answered.',
+            deadlineMs,
+          ),
+        );
+        control.abort();
+      };
+      stop.signal.addEventListener('abort', onStop, { once: true });
+      dispatcher(request, { signal: control.signal, maxResponseBytes: options.maxResponseBytes }).then(
+        finish,
+        (error: unknown) => {
+          if (!(error instanceof BatchError)) report(options.onError, error);
+          const failure =
+            error instanceof BatchError
+              ? error
+              : new BatchError('batch.part.dispatch_failed', 'The operation failed inside the app.', { cause: error });
+          finish(errorResult(failure.at(where)));
+        },
+      );
+    });
+
+  // Answers that later operations depend on (for 424s and references), kept until the end.
+  const kept: Array<OperationResult | undefined> = [];
+  const isDependency = new Uint8Array(entries.length);
+  for (const entry of entries) for (const dep of entry.dependsOn ?? []) isDependency[dep] = 1;
+
+  const run = (index: number): Promise<OperationResult> => {
+    onStart?.(index);
+    const entry = entries[index] as BatchEntry;
+    let request = requests[index] as InnerRequest | BatchError;
+    if (input.releaseCredentials === true) requests[index] = undefined;
+    const atContext = input.context;
+    begin();
+    if (request instanceof BatchError) return Promise.resolve(errorResult(request));
+    for (const dep of entry.dependsOn ?? []) {
+      const answer = kept[dep];
+      if (answer === undefined || answer.status >= 400) {
+        const name = (entries[dep] as BatchEntry).where.operationId ?? `operation ${dep + 1}`;
+        const outcome = answer === undefined ? 'did not run' : `answered ${answer.status}`;
+        return Promise.resolve(
+          errorResult(
+            new BatchError('batch.part.dependency_failed', `This operation depends on "${name}", which ${outcome}.`, {
+              where: entry.where,
+            }),
+          ),
+        );
+      }
+    }
+    if (entry.resolve !== undefined && atContext !== undefined) {
+      try {
+        request = prepareOperation({ ...entry, operation: entry.resolve((dep) => kept[dep]) }, atContext, options);
+      } catch (error) {
+        if (!(error instanceof BatchError)) throw error;
+        request = error.at(entry.where);
+      }
+      if (request instanceof BatchError) return Promise.resolve(errorResult(request));
+    }
+    return dispatchOne(request, entry.where);
+  };
+  const task = (index: number): Promise<OperationResult> =>
+    run(index).then((result) => {
+      if (isDependency[index] === 1) kept[index] = result;
+      onSettled?.(index, result, true);
+      return result;
+    });
+  const notStarted = (index: number): OperationResult => {
+    begin();
+    if (input.releaseCredentials === true) requests[index] = undefined;
+    const result = errorResult(
+      new BatchError(
+        'batch.part.not_started',
+        stopReason === 'deadline'
+          ? `The batch ran out of time (${deadlineMs} ms) before this operation started.`
+          : 'The batch was cancelled before this operation started.',
+        { where: (entries[index] as BatchEntry).where },
+      ),
+    );
+    onSettled?.(index, result, false);
+    return result;
+  };
+
+  try {
+    yield* runInOrder(entries.length, task, notStarted, {
+      concurrency: options.concurrency,
+      inFlight: input.inFlight,
+      signal: noMoreStarts.signal,
+      dependsOn: entries.map((entry) => entry.dependsOn),
+    });
+  } finally {
+    clearTimeout(deadline);
+    input.signal.removeEventListener('abort', onCancel);
+    // The consumer stopped early (the client went away mid-answer): close what still runs.
+    halt('cancelled', true);
+  }
+}

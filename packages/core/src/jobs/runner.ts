@@ -1,0 +1,145 @@
+import type { Dispatcher } from '../dispatch/inject.js';
+import type { BatchContext } from '../engine/context.js';
+import { report } from '../engine/answers.js';
+import { executeBatch } from '../engine/execute.js';
+import type { PreparedRequests } from '../engine/prepare.js';
+import { BatchError } from '../errors.js';
+import type { BatchEntry, OperationResult } from '../operation.js';
+import type { ResolvedOptions } from '../options.js';
+import { errorResult } from '../results.js';
+import type { Semaphore } from '../scheduler.js';
+import { answerSize, type JobAnswer, type JobRecord, type JobState } from './job.js';
+import type { JobStore } from './store.js';
+
+/**
+ * What a job runs: its operations, checked at submit, and the outer request's inherited
+ * headers. This is the only place credentials live after the submit answered: in this
+ * process's memory, never in the store, and dropped as each operation is dispatched
+ * (THREATS T25).
+ */
+export interface JobPlan {
+  entries: readonly BatchEntry[];
+  requests: PreparedRequests;
+  context: BatchContext | undefined;
+}
+
+/** What the runner uses. */
+export interface RunnerDeps {
+  options: ResolvedOptions;
+  store: JobStore;
+  inFlight: Semaphore;
+  dispatcher: Dispatcher;
+  /** Aborted by `DELETE {path}/{id}` (or by the store saying so): nothing more starts; running ones finish. */
+  cancel: AbortController;
+  now: () => number;
+}
+
+/** The final state from the counts: cancelled wins, then all-failed, then all-succeeded. */
+export function finalState(total: number, failed: number, cancelled: number): JobState {
+  if (cancelled > 0) return 'cancelled';
+  if (failed === total) return 'failed';
+  return failed === 0 ? 'succeeded' : 'partial';
+}
+
+function toAnswer(result: OperationResult, outcome: JobAnswer['outcome'], completedAt: number): JobAnswer {
+  return {
+    outcome,
+    status: result.status,
+    statusText: result.statusText,
+    headers: result.headers,
+    body: result.body,
+    ...(result.error === undefined ? {} : { errorCode: result.error.code }),
+    completedAt,
+  };
+}
+
+/**
+ * Runs one job through the shared scheduler and dispatcher (`executeBatch`, the engine of
+ * sync batches too), recording each answer in the store as soon as it finishes. Answers
+ * past `maxTotalResponseBytes` are withheld, as in a sync batch. Resolves with the job as
+ * it ended; never rejects (a store failure ends the job `failed` and goes to `onError`).
+ */
+export async function runJob(id: string, plan: JobPlan, deps: RunnerDeps): Promise<JobRecord | undefined> {
+  const { options, store, now, cancel } = deps;
+  const total = plan.entries.length;
+  let failed = 0;
+  let cancelled = 0;
+  let bytes = 0;
+  let started = false;
+  let failure: unknown;
+  let writes: Promise<void> = Promise.resolve();
+  const write = (work: () => Promise<void>): void => {
+    writes = writes.then(work).catch((error: unknown) => {
+      failure ??= error;
+      cancel.abort();
+    });
+  };
+
+  const onStart = (): void => {
+    if (started) return;
+    started = true;
+    const at = now();
+    write(() => store.start(id, at));
+  };
+  const onSettled = (index: number, result: OperationResult, ran: boolean): void => {
+    const at = now();
+    let answer: JobAnswer;
+    if (!ran && cancel.signal.aborted && failure === undefined) {
+      answer = toAnswer(result, 'cancelled', at);
+      cancelled++;
+    } else {
+      let kept = result;
+      const size = answerSize(result);
+      if (bytes + size > options.maxTotalResponseBytes && result.error === undefined) {
+        kept = errorResult(
+          new BatchError(
+            'batch.part.response_too_large',
+            `The job's answers reached ${options.maxTotalResponseBytes} bytes in all; this answer was withheld.`,
+            { where: plan.entries[index]?.where ?? { part: index + 1 }, limit: options.maxTotalResponseBytes },
+          ),
+        );
+      }
+      bytes += answerSize(kept);
+      answer = toAnswer(kept, 'answered', at);
+      if (!(answer.status >= 200 && answer.status < 300)) failed++;
+    }
+    write(async () => {
+      const receipt = await store.record(id, index, answer);
+      if (receipt.cancelRequested) cancel.abort();
+    });
+  };
+
+  try {
+    for await (const _ of executeBatch({
+      options,
+      inFlight: deps.inFlight,
+      dispatcher: deps.dispatcher,
+      entries: plan.entries,
+      requests: plan.requests,
+      context: plan.context,
+      signal: cancel.signal,
+      abortRunning: false,
+      deadlineMs: options.jobTimeoutMs,
+      releaseCredentials: true,
+      onStart,
+      onSettled,
+    })) {
+      // answers were recorded as they settled; the ordered stream is only drained
+    }
+  } catch (error) {
+    failure ??= error;
+  }
+  // The run is over: nothing of the outer request stays (THREATS T25).
+  plan.context = undefined;
+  plan.requests.length = 0;
+  plan.entries = [];
+  await writes;
+  if (failure !== undefined) report(options.onError, failure);
+  const state = failure !== undefined ? 'failed' : finalState(total, failed, cancelled);
+  try {
+    return await store.finish(id, state, now());
+  } catch (error) {
+    report(options.onError, error);
+    return undefined;
+  }
+}

@@ -1,0 +1,268 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { bulkFormat } from '../dialects/bulk.js';
+import { operationsFormat } from '../dialects/operations.js';
+import type { Dispatcher } from '../dispatch/inject.js';
+import { jsonAnswer, report } from '../engine/answers.js';
+import type { BatchContext } from '../engine/context.js';
+import type { PreparedRequests } from '../engine/prepare.js';
+import type { JobFile } from '../engine/routes.js';
+import { BatchError } from '../errors.js';
+import type { BatchAnswer, OuterRequest } from '../node/http.js';
+import type { BatchEntry } from '../operation.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Semaphore } from '../scheduler.js';
+import { checkCallbackUrl } from '../webhook/callback-url.js';
+import { deliverWebhook } from '../webhook/deliver.js';
+import { isoSeconds, jobLinks, type JobFormat } from './format.js';
+import { isFinalState, summarize, type JobKind, type JobRecord, type JobWebhook } from './job.js';
+import { runJob, type JobPlan } from './runner.js';
+import { isStatusKept } from './store.js';
+import { jsonJobFormat, multipartJobFormat } from './sync-formats.js';
+
+const gzipAsync = promisify(gzip);
+
+/** How each kind of job reads on the wire. */
+export const JOB_FORMATS: Readonly<Record<JobKind, JobFormat>> = {
+  operations: operationsFormat,
+  bulk: bulkFormat,
+  json: jsonJobFormat,
+  multipart: multipartJobFormat,
+};
+
+/** A batch that passed every check, to be run as a job. */
+export interface JobSubmission {
+  format: JobFormat;
+  entries: readonly BatchEntry[];
+  /** The prepared requests: they carry the outer credentials, and go to the runner only. */
+  requests: PreparedRequests;
+  context: BatchContext;
+  webhook: JobWebhook | null;
+  outer: OuterRequest;
+  /** The batch endpoint's path from the host root: `Location` and the documents' links hang off it. */
+  endpoint: string;
+  dispatcher: Dispatcher;
+}
+
+/** The async half of the engine: submit, status, files, cancel. */
+export interface JobService {
+  submit(submission: JobSubmission): Promise<BatchAnswer>;
+  status(outer: OuterRequest, id: string, endpoint: string): Promise<BatchAnswer>;
+  file(outer: OuterRequest, id: string, file: JobFile, endpoint: string): Promise<BatchAnswer>;
+  cancel(outer: OuterRequest, id: string, endpoint: string): Promise<BatchAnswer>;
+}
+
+const MAX_IDEMPOTENCY_KEY = 255;
+
+/** The `Idempotency-Key` (IETF httpapi draft: an sf-string; bare tokens are accepted too), or undefined. */
+function idempotencyKeyOf(outer: OuterRequest): string | undefined {
+  const header = outer.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const raw = Array.isArray(header) ? header.join(',') : header.trim();
+  const key = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x20-\x7e]+$/.test(key)) {
+    throw new BatchError(
+      'batch.idempotency_key_invalid',
+      `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters.`,
+      { limit: MAX_IDEMPOTENCY_KEY },
+    );
+  }
+  return key;
+}
+
+function notFound(): BatchError {
+  // The same answer for an unknown id, someone else's job and a deleted one (THREATS T24).
+  return new BatchError('batch.job_not_found', 'No batch job has this id.');
+}
+
+/** Builds the job service of one middleware. */
+export function createJobService(options: ResolvedOptions, inFlight: Semaphore, now: () => number): JobService {
+  const { store } = options;
+  /** Cancel switches of the jobs running in this process. */
+  const running = new Map<string, AbortController>();
+
+  const ownerOf = (outer: OuterRequest): string =>
+    options.ownerOf({ headers: outer.headers, remoteAddress: outer.remoteAddress, encrypted: outer.encrypted });
+
+  /** The job, if it exists and belongs to whoever is asking. */
+  const ownJob = async (outer: OuterRequest, id: string): Promise<JobRecord> => {
+    const owner = ownerOf(outer);
+    const job = await store.read(id, now());
+    if (job === undefined || job.owner !== owner) throw notFound();
+    return job;
+  };
+
+  const submitted = (job: JobRecord, endpoint: string, extra: Record<string, string>): BatchAnswer => {
+    const format = JOB_FORMATS[job.kind];
+    return jsonAnswer(format.submitStatus, format.submitted(job.id), {
+      location: jobLinks(endpoint, job.id).status,
+      ...extra,
+    });
+  };
+
+  const ended = (job: JobRecord): void => {
+    running.delete(job.id);
+    const callbackUrl = job.webhook?.callbackUrl;
+    if (callbackUrl !== undefined) {
+      void deliverWebhook(callbackUrl, { uuid: job.id, status: JOB_FORMATS[job.kind].word(job) }, options.webhook);
+    }
+    const hook = options.onComplete;
+    if (hook !== undefined) {
+      try {
+        void Promise.resolve(hook(summarize(job))).catch((error: unknown) => report(options.onError, error));
+      } catch (error) {
+        report(options.onError, error);
+      }
+    }
+  };
+
+  /**
+   * Starts a created job after the submit answered (the job never holds up its own
+   * 201/202). A function of its own, so the closures below capture the plan and nothing
+   * else of the submission: not the outer request (THREATS T25).
+   */
+  const launch = (id: string, plan: JobPlan, dispatcher: Dispatcher): void => {
+    const cancel = new AbortController();
+    running.set(id, cancel);
+    setImmediate(() => {
+      void runJob(id, plan, { options, store, inFlight, dispatcher, cancel, now }).then((job) => {
+        running.delete(id);
+        if (job !== undefined) ended(job);
+      });
+    });
+  };
+
+  return {
+    async submit(submission) {
+      const { format, outer, endpoint } = submission;
+      const owner = ownerOf(outer);
+      const key = idempotencyKeyOf(outer);
+      // The digest binds the key to its owner: another client's key can't replay this one's job.
+      const digest = key === undefined ? undefined : createHash('sha256').update(`${owner}\0${key}`).digest('hex');
+      const replayed = { 'idempotent-replayed': 'true' };
+      if (digest !== undefined) {
+        const earlier = await store.findByIdempotencyKey(digest, now());
+        if (earlier !== undefined) return submitted(earlier, endpoint, replayed);
+      }
+      const callbackUrl = submission.webhook?.callbackUrl;
+      if (callbackUrl !== undefined) await checkCallbackUrl(callbackUrl, options.webhook);
+
+      const id = randomUUID();
+      const creation = await store.create(
+        {
+          id,
+          owner,
+          kind: format.kind,
+          createdAt: now(),
+          statusTtlMs: options.statusTtlMs,
+          resultTtlMs: options.resultTtlMs,
+          operations: submission.entries.map((entry) => ({ uuid: randomUUID(), ...format.describe(entry) })),
+          webhook: submission.webhook,
+        },
+        {
+          exclusive: options.oneJobPerOwner,
+          idempotencyKey: digest,
+          reserveBytes: options.maxTotalResponseBytes,
+          now: now(),
+        },
+      );
+      switch (creation.outcome) {
+        case 'busy':
+          throw new BatchError(
+            'batch.owner_busy',
+            `Batch ${creation.jobId} is still pending or running; send the next one when it has ended.`,
+            { jobId: creation.jobId },
+          );
+        case 'full':
+          throw new BatchError('batch.overloaded', 'Too many batch jobs are kept right now; try again later.');
+        case 'replayed':
+          return submitted(creation.job, endpoint, replayed);
+        case 'created':
+          break;
+      }
+      launch(
+        id,
+        { entries: submission.entries, requests: submission.requests, context: submission.context },
+        submission.dispatcher,
+      );
+      const preferred = format.kind === 'json' || format.kind === 'multipart';
+      return submitted(creation.job, endpoint, preferred ? { 'preference-applied': 'respond-async' } : {});
+    },
+
+    async status(outer, id, endpoint) {
+      const job = await ownJob(outer, id);
+      const links = jobLinks(endpoint, id);
+      if (!isStatusKept(job, now())) {
+        // The seed: after an hour the status is gone and the files remain; say where.
+        const until = isoSeconds((job.completedAt ?? 0) + job.resultTtlMs);
+        const expired = new BatchError(
+          'batch.job_expired',
+          `The status of batch ${id} is no longer kept; its answers can be downloaded from ${links.jsonl} and ${links.gz} until ${until}.`,
+        );
+        return jsonAnswer(expired.status, expired.toBody(), {
+          link: `<${links.jsonl}>; rel="alternate"; type="application/x-ndjson", <${links.gz}>; rel="alternate"; type="application/gzip"`,
+        });
+      }
+      const document = JOB_FORMATS[job.kind].status(job, links);
+      return jsonAnswer(document.status, document.body);
+    },
+
+    async file(outer, id, file, endpoint) {
+      const job = await ownJob(outer, id);
+      if (!isFinalState(job.state)) {
+        throw new BatchError('batch.job_not_finished', `Batch ${id} has not ended yet; its files appear when it has.`);
+      }
+      const format = JOB_FORMATS[job.kind];
+      if (file === 'result') {
+        const answer = format.result(job);
+        if (answer === undefined) {
+          throw new BatchError(
+            'batch.job_not_found',
+            `This batch has no ${file} file; its answers are at ${jobLinks(endpoint, id).jsonl}.`,
+          );
+        }
+        return answer;
+      }
+      const lines = job.operations.map((_, index) => `${JSON.stringify(format.line(job, index))}\n`).join('');
+      // Served as downloads of an inert type, never as something a browser renders (THREATS T30).
+      const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+      if (file === 'jsonl') {
+        return {
+          status: 200,
+          headers: {
+            'content-type': 'application/x-ndjson',
+            'content-disposition': `attachment; filename="${id}.jsonl"`,
+            ...headers,
+          },
+          body: Buffer.from(lines),
+        };
+      }
+      return {
+        status: 200,
+        headers: {
+          // Not Content-Encoding: gzip — clients would inflate it silently (THREATS T30).
+          'content-type': 'application/gzip',
+          'content-disposition': `attachment; filename="${id}.jsonl.gz"`,
+          ...headers,
+        },
+        body: await gzipAsync(Buffer.from(lines)),
+      };
+    },
+
+    async cancel(outer, id, endpoint) {
+      await ownJob(outer, id);
+      const job = await store.cancel(id, now());
+      if (job === undefined) throw notFound();
+      const links = jobLinks(endpoint, id);
+      const format = JOB_FORMATS[job.kind];
+      if (isFinalState(job.state)) {
+        const document = format.status(job, links);
+        return jsonAnswer(document.status, document.body);
+      }
+      running.get(id)?.abort();
+      const document = format.status(job, links);
+      return jsonAnswer(202, document.body, { location: links.status });
+    },
+  };
+}
