@@ -21,10 +21,10 @@ function sessionOf(req: Request) {
 describe.each(EXPRESS)('cookies inside inner requests (cookie-parser), on %s', (_name, express) => {
   const serve = useServers();
 
-  function cookieApp() {
+  function cookieApp(options: BatchOptions = {}) {
     const app = express();
     app.use(cookieParser('cookie-secret'));
-    app.use(batch());
+    app.use(batch(options));
     app.get('/cookies', (req, res) => {
       res.json({ cookies: req.cookies as unknown, signed: req.signedCookies as unknown });
     });
@@ -47,8 +47,8 @@ describe.each(EXPRESS)('cookies inside inner requests (cookie-parser), on %s', (
     ]);
   });
 
-  it('lets an inner Cookie header replace the outer one for that part only', async () => {
-    const server = await serve(cookieApp());
+  it('with allowInnerCookie, lets an inner Cookie header replace the outer one for that part only', async () => {
+    const server = await serve(cookieApp({ allowInnerCookie: true }));
     const reply = await batchOf(
       server,
       [

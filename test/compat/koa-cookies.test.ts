@@ -10,11 +10,11 @@ const KEYS = ['koa-secret'];
 describe.each(KOA)('ctx.cookies inside inner requests, on %s', (_name, Koa) => {
   const serve = useServers();
 
-  function cookieApp() {
+  function cookieApp(options: BatchOptions = {}) {
     const app = new Koa();
     app.silent = true;
     app.keys = KEYS;
-    app.use(batch());
+    app.use(batch(options));
     const router = new Router();
     router.get('/cookies', (ctx) => {
       ctx.body = { a: ctx.cookies.get('a') ?? null, token: ctx.cookies.get('token', { signed: true }) ?? null };
@@ -46,8 +46,8 @@ describe.each(KOA)('ctx.cookies inside inner requests, on %s', (_name, Koa) => {
     ]);
   });
 
-  it('lets an inner Cookie header replace the outer one for that part only', async () => {
-    const server = await serve(koaListener(cookieApp()));
+  it('with allowInnerCookie, lets an inner Cookie header replace the outer one for that part only', async () => {
+    const server = await serve(koaListener(cookieApp({ allowInnerCookie: true })));
     const reply = await batchOf(
       server,
       [

@@ -95,8 +95,21 @@ describe.each(FRAMEWORKS)('outer headers and query, on %s', (framework) => {
     ]);
   });
 
-  it('lets an inner Cookie header replace the outer one for that operation only', async () => {
+  it('ignores an inner Cookie header by default, so a batch acts as one session (THREATS T20)', async () => {
     app = await startApp(framework);
+    const reply = await sendBatch(
+      app.url,
+      buildBatch([
+        { method: 'GET', url: '/whoami' },
+        { method: 'GET', url: '/whoami', headers: { Cookie: 'sid=inner' } },
+      ]),
+      { headers: { Cookie: 'sid=outer' } },
+    );
+    expect(reply.parts.map((part) => part.json().headers.cookie)).toEqual(['sid=outer', 'sid=outer']);
+  });
+
+  it('with allowInnerCookie, lets an inner Cookie header replace the outer one for that operation only', async () => {
+    app = await startApp(framework, { batch: { allowInnerCookie: true } });
     const reply = await sendBatch(
       app.url,
       buildBatch([

@@ -95,6 +95,13 @@ export interface BatchOptions {
    */
   methods?: readonly string[];
   /**
+   * Let an operation's own `Cookie` header replace the outer one for that operation. Off by
+   * default, so one batch acts as one browser session (THREATS T20); an operation's own
+   * `Authorization` always wins, as the seed says.
+   * @default false
+   */
+  allowInnerCookie?: boolean;
+  /**
    * Called with errors that are the library's fault or the app's misconfiguration
    * (the client only sees a generic 500).
    * @default logs with console.error
@@ -233,6 +240,7 @@ export const DEFAULTS = {
   concurrency: 8,
   maxInFlight: 64,
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowInnerCookie: false,
   defaultLoadScore: 0,
   maxLoadScore: 100,
   statusTtlMs: 60 * 60 * 1000,
@@ -298,6 +306,7 @@ export interface ResolvedOptions {
   concurrency: number;
   maxInFlight: number;
   isAllowed: (target: InnerTarget) => boolean;
+  allowInnerCookie: boolean;
   methods: ReadonlySet<string>;
   onError: (error: unknown) => void;
   loadScores: LoadScores;
@@ -331,12 +340,16 @@ export interface ResolvedWebhookOptions {
   timeoutMs: number;
 }
 
+/** A value as an option error shows it: `NaN` and `Infinity` as such, not as JSON's `null`. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? typeof value;
+}
+
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(
-      `inbatch: option "${name}" must be a positive integer, got ${JSON.stringify(value) ?? typeof value}`,
-    );
+    throw new TypeError(`inbatch: option "${name}" must be a positive integer, got ${shown(value)}`);
   }
   return value;
 }
@@ -344,9 +357,7 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
 function nonNegativeInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(
-      `inbatch: option "${name}" must be a non-negative integer, got ${JSON.stringify(value) ?? typeof value}`,
-    );
+    throw new TypeError(`inbatch: option "${name}" must be a non-negative integer, got ${shown(value)}`);
   }
   return value;
 }
@@ -358,10 +369,11 @@ function flag(name: string, value: unknown, fallback: boolean): boolean {
 }
 
 function basePath(name: string, value: string | undefined, fallback: string): string {
-  const path: unknown = value ?? fallback;
+  // Only undefined means "the default": a null is a mistake worth saying so.
+  const path: unknown = value === undefined ? fallback : value;
   if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?') || path.includes('#')) {
     throw new TypeError(
-      `inbatch: option "${name}" must be a path starting with "/", got ${typeof path === 'string' ? path : (JSON.stringify(path) ?? typeof path)}`,
+      `inbatch: option "${name}" must be a path starting with "/", got ${typeof path === 'string' ? path : shown(path)}`,
     );
   }
   return path;
@@ -437,14 +449,14 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
   }
   const path = basePath('path', options.path, DEFAULTS.path);
   const bulkPath = basePath('bulkPath', options.bulkPath, DEFAULTS.bulkPath);
-  const methods = options.methods ?? DEFAULTS.methods;
-  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || !/^[A-Z]+$/.test(m))) {
+  const methods: unknown = options.methods === undefined ? DEFAULTS.methods : options.methods;
+  if (!Array.isArray(methods) || methods.some((m: unknown) => typeof m !== 'string' || !/^[A-Z]+$/.test(m))) {
     throw new TypeError('inbatch: option "methods" must be an array of upper-case method names');
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('inbatch: option "onError" must be a function');
   }
-  const forbidden = ['CONNECT', 'TRACE'].filter((m) => methods.includes(m));
+  const forbidden = ['CONNECT', 'TRACE'].filter((m) => (methods as string[]).includes(m));
   if (forbidden.length > 0) {
     throw new TypeError(`inbatch: option "methods" may not include ${forbidden.join(', ')}`);
   }
@@ -485,7 +497,8 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
     concurrency: positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency),
     maxInFlight: positiveInteger('maxInFlight', options.maxInFlight, DEFAULTS.maxInFlight),
     isAllowed: compileAllow(options.allow),
-    methods: new Set(methods),
+    methods: new Set(methods as string[]),
+    allowInnerCookie: flag('allowInnerCookie', options.allowInnerCookie, DEFAULTS.allowInnerCookie),
     onError:
       options.onError ??
       ((error: unknown) => {

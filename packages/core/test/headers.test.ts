@@ -183,22 +183,32 @@ describe('mergeHeaders', () => {
   });
 
   it('combines repeated inner headers as Node does: cookies with "; ", lists with ", ", single-value ones keep the first', () => {
-    const headers = mergeHeaders(base, [
-      ['cookie', 'a=1'],
-      ['cookie', 'b=2'],
-      ['accept', 'text/html'],
-      ['accept', 'application/json'],
-      ['authorization', 'Bearer first'],
-      ['authorization', 'Bearer second'],
-      ['content-type', 'application/json'],
-      ['content-type', 'text/plain'],
-    ]);
+    const headers = mergeHeaders(
+      base,
+      [
+        ['cookie', 'a=1'],
+        ['cookie', 'b=2'],
+        ['accept', 'text/html'],
+        ['accept', 'application/json'],
+        ['authorization', 'Bearer first'],
+        ['authorization', 'Bearer second'],
+        ['content-type', 'application/json'],
+        ['content-type', 'text/plain'],
+      ],
+      true,
+    );
     expect(headers).toMatchObject({
       cookie: 'a=1; b=2',
       accept: 'text/html, application/json',
       authorization: 'Bearer first',
       'content-type': 'application/json',
     });
+  });
+
+  it('keeps the outer Cookie and ignores an inner one unless inner cookies are allowed (THREATS T20)', () => {
+    expect(mergeHeaders({ cookie: 'sid=outer' }, [['cookie', 'sid=inner']]).cookie).toBe('sid=outer');
+    expect(mergeHeaders({}, [['cookie', 'sid=inner']]).cookie).toBeUndefined();
+    expect(mergeHeaders({ cookie: 'sid=outer' }, [['cookie', 'sid=inner']], true).cookie).toBe('sid=inner');
   });
 
   it('replaces the inherited value on the first inner occurrence rather than appending to it', () => {

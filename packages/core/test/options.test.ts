@@ -147,3 +147,23 @@ describe('resolveOptions: the compiled allow rule (THREATS T16, T17)', () => {
     expect(seen).toEqual([{ method: 'PUT', path: '/x' }]);
   });
 });
+
+describe('resolveOptions: what a bad value reads as', () => {
+  it('names NaN and Infinity as such rather than as JSON’s null', () => {
+    expect(() => resolveOptions({ maxOperations: Number.NaN })).toThrow(
+      new TypeError('inbatch: option "maxOperations" must be a positive integer, got NaN'),
+    );
+    expect(() => resolveOptions({ timeoutMs: Number.POSITIVE_INFINITY })).toThrow(
+      new TypeError('inbatch: option "timeoutMs" must be a positive integer, got Infinity'),
+    );
+  });
+
+  it('refuses null for path and methods instead of silently using the defaults', () => {
+    expect(() => resolveOptions({ path: null } as unknown as BatchOptions)).toThrow(
+      new TypeError('inbatch: option "path" must be a path starting with "/", got null'),
+    );
+    expect(() => resolveOptions({ methods: null } as unknown as BatchOptions)).toThrow(
+      new TypeError('inbatch: option "methods" must be an array of upper-case method names'),
+    );
+  });
+});

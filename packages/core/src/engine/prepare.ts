@@ -61,7 +61,7 @@ export function prepareOperation(
     }
     const url = applyOuterQuery(target.url, context.query);
     if (options.queryCaps !== undefined) checkQueryCaps(url, options.queryCaps);
-    const headers = mergeHeaders(context.headers, operation.headers);
+    const headers = mergeHeaders(context.headers, operation.headers, options.allowInnerCookie);
     if (body !== undefined) headers['content-length'] = String(body.length);
     else if (BODY_METHODS.has(method)) headers['content-length'] = '0';
     if (tally !== undefined) tally.score += options.loadScores.score(method, target.path);

@@ -105,10 +105,15 @@ export function inheritedHeaders(outer: IncomingHttpHeaders): InheritedHeaders {
 
 /**
  * An operation's headers: the inherited outer ones, overridden by the operation's own
- * (the seed: "the individual call header's value overrides"), except the outer-only ones.
+ * (the seed: "the individual call header's value overrides"), except the outer-only ones,
+ * and `Cookie` unless `allowInnerCookie` (THREATS T20).
  * Repeated inner headers combine the way Node combines them on a real request.
  */
-export function mergeHeaders(base: InheritedHeaders, own: readonly HeaderField[]): Record<string, string> {
+export function mergeHeaders(
+  base: InheritedHeaders,
+  own: readonly HeaderField[],
+  allowInnerCookie = false,
+): Record<string, string> {
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   Object.assign(headers, base);
   const overridden = new Set<string>();
@@ -125,6 +130,7 @@ export function mergeHeaders(base: InheritedHeaders, own: readonly HeaderField[]
       );
     }
     if (name === 'content-length' || isOuterOnly(name) || isDroppedFromInner(name)) continue;
+    if (name === 'cookie' && !allowInnerCookie) continue;
     if (!overridden.has(name)) {
       overridden.add(name);
       headers[name] = value;
