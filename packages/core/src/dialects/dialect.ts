@@ -1,4 +1,5 @@
 import type { ContentType } from '../content-type.js';
+import { BatchError } from '../errors.js';
 import type { JobKind, JobWebhook } from '../jobs/job.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
@@ -55,4 +56,15 @@ export interface JsonJobDialect<Meta = unknown> {
   claims(value: unknown): boolean;
   /** Reads a batch. Throws a whole-batch `BatchError` when the batch can't be read at all. */
   parse(value: unknown, options: ResolvedOptions): { entries: BatchEntry<Meta>[]; webhook: JobWebhook | null };
+}
+
+/** Refuses a batch with no operations, or more than `maxOperations`, before reading any of them. */
+export function checkOperationCount(count: number, maxOperations: number): void {
+  if (count === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
+  if (count > maxOperations) {
+    throw new BatchError('batch.too_many_operations', `The batch has more than ${maxOperations} operations.`, {
+      where: { part: maxOperations + 1 },
+      limit: maxOperations,
+    });
+  }
 }

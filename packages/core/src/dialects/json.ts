@@ -3,7 +3,7 @@ import type { ContentType } from '../content-type.js';
 import { BatchError } from '../errors.js';
 import type { BatchEntry, HeaderField, OperationResult, RawOperation } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
-import type { AnswerWriter, JsonDialect } from './dialect.js';
+import { checkOperationCount, type AnswerWriter, type JsonDialect } from './dialect.js';
 import { asText, ReferenceResolver, ReferenceSyntax } from './references.js';
 
 /** What the JSON writer needs to answer an operation. */
@@ -213,13 +213,7 @@ export function parseJsonBatch(value: unknown, options: ResolvedOptions): BatchE
     throw new BatchError('batch.malformed', 'A JSON batch is an object with a "requests" array.');
   }
   const list = value.requests as unknown[];
-  if (list.length === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
-  if (list.length > options.maxOperations) {
-    throw new BatchError('batch.too_many_operations', `The batch has more than ${options.maxOperations} operations.`, {
-      where: { part: options.maxOperations + 1 },
-      limit: options.maxOperations,
-    });
-  }
+  checkOperationCount(list.length, options.maxOperations);
   const requests: Record<string, unknown>[] = [];
   const ids = new Map<string, number>();
   list.forEach((request, index) => {

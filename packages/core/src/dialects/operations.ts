@@ -1,9 +1,9 @@
 import { BatchError } from '../errors.js';
-import { bodyText, isoSeconds, statusWord, type JobFormat } from '../jobs/format.js';
+import { bodyText, isoSeconds, statusDocument, statusWord, type JobFormat } from '../jobs/format.js';
 import type { JobAnswer, JobOperation, JobRecord, JobWebhook } from '../jobs/job.js';
 import type { BatchEntry, RawOperation } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
-import type { JsonJobDialect } from './dialect.js';
+import { checkOperationCount, type JsonJobDialect } from './dialect.js';
 
 /** What the operations dialect keeps of each operation as written. */
 export interface OperationsMeta {
@@ -95,13 +95,7 @@ export function parseOperationsBatch(
     throw new BatchError('batch.malformed', 'An operations batch is {"batch":{"operations":[…]}}.');
   }
   const list = batch.operations as unknown[];
-  if (list.length === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
-  if (list.length > options.maxOperations) {
-    throw new BatchError('batch.too_many_operations', `The batch has more than ${options.maxOperations} operations.`, {
-      where: { part: options.maxOperations + 1 },
-      limit: options.maxOperations,
-    });
-  }
+  checkOperationCount(list.length, options.maxOperations);
   const seen = new Map<string, number>();
   const entries = list.map((operation, index) => {
     if (!isRecord(operation)) {
@@ -174,25 +168,9 @@ export const operationsFormat: JobFormat = {
       const operation = job.operations[index];
       if (answer !== undefined && operation !== undefined) responses.push(responseObject(operation, answer));
     });
-    // The seed's field order; `progress` is ours (issue 4: total, done, failed, cancelled).
-    return {
-      status: 200,
-      body: {
-        completedAt: isoSeconds(job.completedAt),
-        createdAt: isoSeconds(job.createdAt),
-        operations: job.operations.length,
-        processedAt: isoSeconds(job.startedAt),
-        progress: job.progress,
-        responses,
-        status: statusWord(job),
-        updatingAt: isoSeconds(job.updatedAt),
-        uuid: job.id,
-        webhook:
-          job.webhook === null
-            ? null
-            : { callbackUrl: job.webhook.callbackUrl ?? null, email: job.webhook.email ?? null },
-      },
-    };
+    const webhook =
+      job.webhook === null ? null : { callbackUrl: job.webhook.callbackUrl ?? null, email: job.webhook.email ?? null };
+    return { status: 200, body: statusDocument(job, { responses }, { webhook }) };
   },
   word: statusWord,
   line(job, index) {

@@ -67,3 +67,28 @@ export function statusWord(job: JobRecord): string {
       return 'cancelled';
   }
 }
+
+/**
+ * A job's status document in the seed's field order: times and counts, then what the
+ * dialect adds in the middle (`responses`, or a `result` link), then status and ids, then
+ * what it adds at the end (`webhook`). `progress` is ours (issue 4: total, done, failed,
+ * cancelled).
+ */
+export function statusDocument(
+  job: JobRecord,
+  middle: Record<string, unknown>,
+  end: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    completedAt: isoSeconds(job.completedAt),
+    createdAt: isoSeconds(job.createdAt),
+    operations: job.operations.length,
+    processedAt: isoSeconds(job.startedAt),
+    progress: job.progress,
+    ...middle,
+    status: statusWord(job),
+    updatingAt: isoSeconds(job.updatedAt),
+    uuid: job.id,
+    ...end,
+  };
+}

@@ -5,7 +5,7 @@ import { BatchError } from '../errors.js';
 import type { BatchAnswer } from '../node/http.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import { errorResult } from '../results.js';
-import { isoSeconds, statusWord, type JobFormat } from './format.js';
+import { statusDocument, statusWord, type JobFormat } from './format.js';
 import type { JobAnswer, JobKind, JobRecord } from './job.js';
 
 /** A stored answer as the sync writers read it; a cancelled operation answers as the sync batch would have. */
@@ -59,20 +59,7 @@ function syncAsJob(kind: Extract<JobKind, 'json' | 'multipart'>): JobFormat {
       return { method: entry.operation?.method ?? '', endpoint: entry.operation?.target ?? '', label };
     },
     status(job, links) {
-      return {
-        status: 200,
-        body: {
-          completedAt: isoSeconds(job.completedAt),
-          createdAt: isoSeconds(job.createdAt),
-          operations: job.operations.length,
-          processedAt: isoSeconds(job.startedAt),
-          progress: job.progress,
-          result: links.result,
-          status: statusWord(job),
-          updatingAt: isoSeconds(job.updatedAt),
-          uuid: job.id,
-        },
-      };
+      return { status: 200, body: statusDocument(job, { result: links.result }) };
     },
     word: statusWord,
     line: (job, index) =>

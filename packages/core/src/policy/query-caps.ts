@@ -1,4 +1,5 @@
 import { BatchError } from '../errors.js';
+import { decodeQueryComponent } from './query.js';
 
 /** Query parameters capped inside batches, name → the largest value allowed. */
 export type QueryCaps = Readonly<Record<string, number>>;
@@ -22,15 +23,6 @@ export function compileQueryCaps(caps: unknown): CompiledQueryCaps {
   return compiled.size === 0 ? undefined : compiled;
 }
 
-function decode(text: string): string {
-  const spaced = text.replaceAll('+', ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    return spaced;
-  }
-}
-
 /**
  * Refuses an inner URL whose capped parameters are over their cap (the operations seed
  * caps `perPage` at 100 inside batches; THREATS T6). Every occurrence is checked — `qs`
@@ -44,12 +36,12 @@ export function checkQueryCaps(url: string, caps: ReadonlyMap<string, number>): 
   for (const pair of url.slice(q + 1).split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const key = decodeQueryComponent(eq === -1 ? pair : pair.slice(0, eq));
     // `perPage[]=…` and `perPage[x]=…` are the same parameter to qs.
     const bracket = key.indexOf('[');
     const max = caps.get(bracket === -1 ? key : key.slice(0, bracket));
     if (max === undefined) continue;
-    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    const value = eq === -1 ? '' : decodeQueryComponent(pair.slice(eq + 1));
     if (!/^\d{1,15}$/.test(value) || Number(value) > max) {
       throw new BatchError(
         'batch.part.query_limit',

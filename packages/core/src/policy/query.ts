@@ -4,8 +4,9 @@ export interface QueryPair {
   raw: string;
 }
 
-function decodeKey(rawKey: string): string {
-  const spaced = rawKey.replaceAll('+', ' ');
+/** Decodes a query key or value as form encoding does (`+` is a space); malformed escapes stay as written. */
+export function decodeQueryComponent(raw: string): string {
+  const spaced = raw.replaceAll('+', ' ');
   try {
     return decodeURIComponent(spaced);
   } catch {
@@ -18,7 +19,7 @@ function splitPairs(query: string): QueryPair[] {
   for (const raw of query.split('&')) {
     if (raw === '') continue;
     const eq = raw.indexOf('=');
-    pairs.push({ key: decodeKey(eq === -1 ? raw : raw.slice(0, eq)), raw });
+    pairs.push({ key: decodeQueryComponent(eq === -1 ? raw : raw.slice(0, eq)), raw });
   }
   return pairs;
 }
