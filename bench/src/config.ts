@@ -1,0 +1,76 @@
+import type { Framework } from './apps.js';
+import type { InterleavePlan } from './interleave.js';
+import type { ScenarioId } from './scenarios.js';
+
+export type ProfileName = 'quick' | 'full';
+
+/** How long and how often everything runs; `--quick` is a smoke run, the default the real one. */
+export interface RunProfile {
+  name: ProfileName;
+  ns: readonly number[];
+  plan(n: number): InterleavePlan;
+  /** Rows whose peak RSS is measured in a fresh process, per scenario (undefined: every row). */
+  rss: { scenarios: readonly ScenarioId[]; only: readonly string[] | undefined };
+  /** `idleMs` in all, split into one idle window before each of the `batches` loaded windows. */
+  fairness: { idleMs: number; batches: number; warmupBatches: number; intervalMs: number };
+  memory: { warmupBatches: number };
+}
+
+export const NS = [1, 10, 100, 1000] as const;
+
+/** Inner requests of the memory, RSS and fairness probes, and of the targets. */
+export const TARGET_N = 1000;
+
+export const SECTIONS: ReadonlyArray<{ framework: Framework; scenario: ScenarioId }> = [
+  { framework: 'express', scenario: 'get' },
+  { framework: 'koa', scenario: 'get' },
+  { framework: 'express', scenario: 'post' },
+  { framework: 'koa', scenario: 'post' },
+  { framework: 'express', scenario: 'io' },
+  { framework: 'koa', scenario: 'io' },
+];
+
+// Seconds of timed rotations per N: most of the time goes to N = 1000, where the targets are.
+const FULL_BUDGET_S: Record<number, number> = { 1: 3, 10: 3, 100: 6, 1000: 45 };
+const QUICK_BUDGET_S: Record<number, number> = { 1: 0.4, 10: 0.4, 100: 0.8, 1000: 3 };
+
+export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
+  full: {
+    name: 'full',
+    ns: NS,
+    plan: (n) => ({
+      warmupMs: n >= 1000 ? 400 : 250,
+      minWarmupRuns: 2,
+      budgetMs: (FULL_BUDGET_S[n] ?? 5) * 1000,
+      minRotations: n >= 1000 ? 10 : 15,
+      maxRotations: 300,
+      minSampleMs: 5,
+      maxReps: 200,
+      slowFactor: 3,
+      strideAboveMs: 200,
+      maxStride: 3,
+    }),
+    rss: { scenarios: ['get', 'post', 'io'], only: undefined },
+    fairness: { idleMs: 4000, batches: 10, warmupBatches: 5, intervalMs: 2 },
+    memory: { warmupBatches: 3 },
+  },
+  quick: {
+    name: 'quick',
+    ns: NS,
+    plan: (n) => ({
+      warmupMs: n >= 1000 ? 150 : 60,
+      minWarmupRuns: 1,
+      budgetMs: (QUICK_BUDGET_S[n] ?? 1) * 1000,
+      minRotations: n >= 1000 ? 2 : 3,
+      maxRotations: 60,
+      minSampleMs: 3,
+      maxReps: 50,
+      slowFactor: 3,
+      strideAboveMs: 200,
+      maxStride: 2,
+    }),
+    rss: { scenarios: ['get'], only: ['fake', 'direct-1', 'inbatch-multipart'] },
+    fairness: { idleMs: 800, batches: 3, warmupBatches: 2, intervalMs: 2 },
+    memory: { warmupBatches: 1 },
+  },
+};

@@ -1,0 +1,46 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Framework } from './apps.js';
+import type { ProfileName } from './config.js';
+import type { JobResult } from './results.js';
+import type { ScenarioId } from './scenarios.js';
+
+/** A unit of measurement that runs in a fresh server process (worker.ts). */
+export type Job =
+  | { kind: 'section'; framework: Framework; scenario: ScenarioId; profile: ProfileName }
+  | { kind: 'rss'; framework: Framework; scenario: ScenarioId; contenderId: string; n: number; warmupRuns: number }
+  | { kind: 'fairness'; framework: Framework; n: number; profile: ProfileName };
+
+/** Messages a worker sends to the orchestrator. */
+export type WorkerMessage = { type: 'log'; line: string } | { type: 'result'; result: JobResult };
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/**
+ * Runs a job in a fresh process: nothing (heap, JIT state, sockets, the peers' globals)
+ * carries over from one section to the next, and two measurements never share the CPU.
+ * `--expose-gc` lets the runner collect garbage between samples; deprecation warnings of
+ * the peers (DEP0066, DEP0128) would only clutter the report.
+ */
+export function runJob(job: Job, log: (line: string) => void, timeoutMs: number): Promise<JobResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER_ENTRY, [JSON.stringify(job)], {
+      execArgv: [...process.execArgv, '--expose-gc', '--no-deprecation'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: JobResult | undefined;
+    const timer = setTimeout(() => {
+      log(`  job timed out after ${timeoutMs} ms; stopping it`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'log') log(message.line);
+      else result = message.result;
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`worker for ${JSON.stringify(job)} exited (${code ?? signal}) without a result`));
+    });
+  });
+}

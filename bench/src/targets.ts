@@ -1,0 +1,129 @@
+import type { Framework } from './apps.js';
+import { TARGET_N } from './config.js';
+import { MULTIPART_ID } from './contenders.js';
+import { num } from './format.js';
+import type { FairnessResult, RssResult } from './results.js';
+import { IO_CONCURRENCY, IO_DELAY_MS, type ScenarioId } from './scenarios.js';
+import type { Summary } from './stats.js';
+import { cellAt, type CellStats, type SectionStats } from './summary.js';
+
+/** One of the issue's targets, with what this run measured. */
+export interface TargetResult {
+  target: string;
+  /** The measured value in the unit of `limit` (mostly a ratio). */
+  measured: number;
+  comparison: '≤' | '≥';
+  limit: number;
+  /** undefined: not measured in this run (e.g. `--only`). */
+  pass: boolean | undefined;
+  detail: string;
+}
+
+const FRAMEWORK_NAMES: Record<Framework, string> = { express: 'Express 5', koa: 'Koa 3' };
+/** The ideal wall time of the I/O scenario: 1000 / 50 × 5 ms = 100 ms. */
+export const IO_IDEAL_MS = (TARGET_N / IO_CONCURRENCY) * IO_DELAY_MS;
+
+function check(
+  target: string,
+  measured: number | undefined,
+  comparison: '≤' | '≥',
+  limit: number,
+  detail: string,
+): TargetResult {
+  const value = measured ?? NaN;
+  const pass = Number.isFinite(value) ? (comparison === '≤' ? value <= limit : value >= limit) : undefined;
+  return { target, measured: value, comparison, limit, pass, detail };
+}
+
+function ours(sections: readonly SectionStats[], framework: Framework, scenario: ScenarioId): CellStats | undefined {
+  const section = sections.find((s) => s.framework === framework && s.scenario === scenario);
+  return cellAt(
+    section?.rows.find((row) => row.id === MULTIPART_ID),
+    TARGET_N,
+  );
+}
+
+function range(summary: Summary | undefined): string {
+  if (summary === undefined) return 'not measured';
+  return `paired rotations p25–p75 ${num(summary.p25)}–${num(summary.p75)}, ${summary.count} pairs`;
+}
+
+/** Every target of the issue, evaluated on this run's numbers. */
+export function evaluateTargets(
+  sections: readonly SectionStats[],
+  memory: readonly RssResult[],
+  fairness: readonly FairnessResult[],
+): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const framework of ['express', 'koa'] as const) {
+    const cell = ours(sections, framework, 'get');
+    results.push(
+      check(
+        `${FRAMEWORK_NAMES[framework]} N=${TARGET_N} GET multipart, per inner ÷ fake req/res floor`,
+        cell?.vsFake?.median,
+        '≤',
+        1.5,
+        `${num(cell?.perInnerUs.median)} µs/inner; ${range(cell?.vsFake)}`,
+      ),
+    );
+  }
+  for (const framework of ['express', 'koa'] as const) {
+    const cell = ours(sections, framework, 'get');
+    results.push(
+      check(
+        `${FRAMEWORK_NAMES[framework]} N=${TARGET_N} GET: server CPU of N keep-alive requests ÷ ours`,
+        cell?.cpuLessThanDirect?.median,
+        '≥',
+        4,
+        `ours ${num(cell?.cpuPerInnerUs.median)} µs CPU/inner vs ${cell?.directId ?? '–'}; ${range(cell?.cpuLessThanDirect)}`,
+      ),
+    );
+  }
+  for (const framework of ['express', 'koa'] as const) {
+    const cell = ours(sections, framework, 'io');
+    results.push(
+      check(
+        `${FRAMEWORK_NAMES[framework]} N=${TARGET_N} simulated I/O (concurrency ${IO_CONCURRENCY}), wall ÷ ${IO_IDEAL_MS} ms`,
+        cell === undefined ? undefined : cell.wallMs.median / IO_IDEAL_MS,
+        '≤',
+        1.2,
+        `median ${num(cell?.wallMs.median)} ms (min ${num(cell?.wallMs.min)}, max ${num(cell?.wallMs.max)})`,
+      ),
+    );
+  }
+  for (const framework of ['express', 'koa'] as const) {
+    const probe = memory.find((m) => m.framework === framework && m.scenario === 'blob' && m.error === undefined);
+    const answerMb = probe === undefined ? NaN : probe.answerBytes / 2 ** 20;
+    results.push(
+      check(
+        `${FRAMEWORK_NAMES[framework]} N=${TARGET_N} × 10 KB answers: peak RSS growth ÷ answer bytes`,
+        probe === undefined ? undefined : probe.growthMb / answerMb,
+        '≤',
+        2,
+        probe === undefined
+          ? 'not measured'
+          : `growth ${num(probe.growthMb)} MB for ${num(answerMb)} MB of answers (fresh process, ${probe.method})`,
+      ),
+    );
+  }
+  for (const result of fairness) {
+    const name = FRAMEWORK_NAMES[result.framework];
+    results.push(
+      check(
+        `${name} fairness: p99 of other requests during a ${result.n}-part batch ÷ idle p99`,
+        result.loaded.p99 / result.idle.p99,
+        '≤',
+        5,
+        `loaded p50 ${num(result.loaded.p50)} / p99 ${num(result.loaded.p99)} ms vs idle p99 ${num(result.idle.p99)} ms (${result.loaded.count} probes)`,
+      ),
+      check(
+        `${name} fairness: event-loop delay p99 during the batch (ms)`,
+        result.loopLoaded.p99,
+        '≤',
+        20,
+        `median over ${result.loopLoaded.windows} batches; worst batch p99 ${num(result.loopLoaded.worstP99)}, max ${num(result.loopLoaded.max)} ms; idle p99 ${num(result.loopIdle.p99)} ms`,
+      ),
+    );
+  }
+  return results;
+}
