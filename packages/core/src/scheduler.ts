@@ -82,19 +82,19 @@ class ReadyQueue {
 }
 
 /**
- * Runs `count` tasks with bounded concurrency and yields their results in index order,
- * each as soon as it and all before it are done — so an answer can stream while later
- * operations still run. Tasks wait for the tasks they depend on. `task` must not reject;
- * `skipped(i)` stands in for a task never started because the run was aborted. Between
- * tasks the event loop gets a turn (`setImmediate`), so a large batch can't starve other
- * requests (THREATS T8).
+ * Runs `count` tasks with bounded concurrency and yields their results in index order, in
+ * groups: every result that is ready, in order, at once — so an answer can stream while
+ * later operations still run, with one write per group rather than one per operation.
+ * Tasks wait for the tasks they depend on. `task` must not reject; `skipped(i)` stands in
+ * for a task never started because the run was aborted. Between tasks the event loop gets
+ * a turn (`setImmediate`), so a large batch can't starve other requests (THREATS T8).
  */
 export async function* runInOrder<T>(
   count: number,
   task: (index: number) => Promise<T>,
   skipped: (index: number) => T,
   options: ScheduleOptions,
-): AsyncGenerator<T, void, undefined> {
+): AsyncGenerator<T[], void, undefined> {
   const { concurrency, inFlight, signal, dependsOn } = options;
   const results = new Array<T | undefined>(count);
   const settled = new Uint8Array(count);
@@ -193,15 +193,20 @@ export async function* runInOrder<T>(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     pump();
-    for (let index = 0; index < count; index++) {
+    let index = 0;
+    while (index < count) {
       while (settled[index] === 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
       }
-      const result = results[index] as T;
-      results[index] = undefined; // written out: let it go
-      yield result;
+      const group: T[] = [];
+      while (index < count && settled[index] === 1) {
+        group.push(results[index] as T);
+        results[index] = undefined; // handed on: let it go
+        index++;
+      }
+      yield group;
     }
   } finally {
     stopped = true;

@@ -10,8 +10,8 @@ export interface AnswerWriter<Meta> {
   readonly contentType: string;
   /** Bytes before the first slot. */
   head(): Buffer;
-  /** One slot's bytes. `index` is 0-based. */
-  slot(entry: BatchEntry<Meta>, result: OperationResult, index: number): Buffer;
+  /** One slot's bytes, as pieces written in order (no copy of the answer's body). `index` is 0-based. */
+  slot(entry: BatchEntry<Meta>, result: OperationResult, index: number): Buffer[];
   /** Bytes after the last slot. */
   tail(): Buffer;
 }

@@ -302,9 +302,9 @@ class JsonWriter implements AnswerWriter<JsonMeta> {
     return Buffer.from('{"responses":[');
   }
 
-  slot(entry: BatchEntry<JsonMeta>, result: OperationResult, index: number): Buffer {
+  slot(entry: BatchEntry<JsonMeta>, result: OperationResult, index: number): Buffer[] {
     const item = JSON.stringify(answerObject(entry.meta.id, result));
-    return Buffer.from(index === 0 ? item : `,${item}`);
+    return [Buffer.from(index === 0 ? item : `,${item}`)];
   }
 
   tail(): Buffer {

@@ -31,7 +31,7 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
     return EMPTY;
   }
 
-  slot(entry: BatchEntry<MultipartMeta>, result: OperationResult): Buffer {
+  slot(entry: BatchEntry<MultipartMeta>, result: OperationResult): Buffer[] {
     let answer = result;
     if (answer.body.includes(this.delimiter)) {
       answer = errorResult(
@@ -45,7 +45,7 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
     head += `\r\nHTTP/1.1 ${answer.status} ${answer.statusText}\r\n`;
     for (const [name, value] of answer.headers) head += `${name}: ${value}\r\n`;
     head += '\r\n';
-    return Buffer.concat([Buffer.from(head, 'latin1'), answer.body, CRLF]);
+    return [Buffer.from(head, 'latin1'), answer.body, CRLF];
   }
 
   tail(): Buffer {

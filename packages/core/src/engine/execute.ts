@@ -7,6 +7,7 @@ import { runInOrder, type Semaphore } from '../scheduler.js';
 import { report } from './answers.js';
 import type { BatchContext } from './context.js';
 import { prepareOperation, type PreparedRequests } from './prepare.js';
+import { TimeoutQueue } from './timeouts.js';
 
 /** One run of a prepared batch: what to run, through what, and when to stop. */
 export interface ExecuteInput {
@@ -39,18 +40,22 @@ type StopReason = 'deadline' | 'cancelled';
 
 /**
  * Runs a prepared batch with the shared scheduler and dispatcher — the one engine of sync
- * batches and async jobs — and yields the answers in request order, each as soon as it
- * and all before it are done. Dependencies (`dependsOn`) and references are resolved here.
+ * batches and async jobs — and yields the answers in request order, in groups of those
+ * ready at once (see `runInOrder`). Dependencies (`dependsOn`) and references are resolved here.
  */
-export async function* executeBatch(input: ExecuteInput): AsyncGenerator<OperationResult, void, undefined> {
+export async function* executeBatch(input: ExecuteInput): AsyncGenerator<OperationResult[], void, undefined> {
   const { options, dispatcher, entries, requests, deadlineMs, onSettled, onStart } = input;
   const noMoreStarts = new AbortController();
-  const stop = new AbortController();
+  // How to stop each running operation: called when the run halts with abortRunning. A set
+  // rather than one 'abort' listener per operation on a shared signal (past ten of those,
+  // Node warns on every batch with concurrency > 10).
+  const running = new Set<() => void>();
+  const timeouts = new TimeoutQueue(options.timeoutMs);
   let stopReason: StopReason | undefined;
   const halt = (reason: StopReason, abortRunning: boolean): void => {
     stopReason ??= reason;
-    noMoreStarts.abort();
-    if (abortRunning) stop.abort();
+    if (!noMoreStarts.signal.aborted) noMoreStarts.abort();
+    if (abortRunning) for (const stop of [...running]) stop();
   };
   const onCancel = (): void => halt('cancelled', input.abortRunning);
   input.signal.addEventListener('abort', onCancel, { once: true });
@@ -68,16 +73,16 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
       const finish = (result: OperationResult): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        stop.signal.removeEventListener('abort', onStop);
+        timeout.cancel();
+        running.delete(onStop);
         resolve(result);
       };
       const timedOut = (message: string, limit: number): OperationResult =>
         errorResult(new BatchError('batch.part.timeout', message, { where, limit }));
-      const timer = setTimeout(() => {
+      const timeout = timeouts.add(() => {
         finish(timedOut(`The operation did not answer within ${options.timeoutMs} ms.`, options.timeoutMs));
         control.abort();
-      }, options.timeoutMs);
+      });
       const onStop = (): void => {
         finish(
           timedOut(
@@ -89,7 +94,7 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
         );
         control.abort();
       };
-      stop.signal.addEventListener('abort', onStop, { once: true });
+      running.add(onStop);
       dispatcher(request, { signal: control.signal, maxResponseBytes: options.maxResponseBytes }).then(
         finish,
         (error: unknown) => {
@@ -163,6 +168,7 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
     return result;
   };
 
+  let completed = false;
   try {
     yield* runInOrder(entries.length, task, notStarted, {
       concurrency: options.concurrency,
@@ -170,10 +176,13 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
       signal: noMoreStarts.signal,
       dependsOn: entries.map((entry) => entry.dependsOn),
     });
+    completed = true;
   } finally {
     clearTimeout(deadline);
     input.signal.removeEventListener('abort', onCancel);
     // The consumer stopped early (the client went away mid-answer): close what still runs.
-    halt('cancelled', true);
+    // After a normal end nothing runs (and each abort() would build a DOMException).
+    if (!completed) halt('cancelled', true);
+    timeouts.clear();
   }
 }

@@ -31,7 +31,7 @@ function writeAll<Meta>(
       where: { part: index + 1, ...(operation.label === undefined ? {} : { operationId: operation.label }) },
       meta: metaOf(operation.label),
     };
-    chunks.push(writer.slot(entry, resultOf(job.answers[index], index), index));
+    chunks.push(...writer.slot(entry, resultOf(job.answers[index], index), index));
   });
   chunks.push(writer.tail());
   return {

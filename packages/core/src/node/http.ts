@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable, pipeline } from 'node:stream';
 import { isInnerRequest } from '../dispatch/inject.js';
 import type { BodySource } from './body.js';
 
@@ -86,8 +85,40 @@ export function sendNodeAnswer(res: ServerResponse, answer: BatchAnswer, onError
     res.end(answer.body);
     return;
   }
-  pipeline(Readable.from(answer.body), res, (error) => {
-    // A client that went away is not an error; anything else is ours to report.
-    if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(error);
+  void writeStream(res, answer.body, onError);
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
   });
+}
+
+/**
+ * Writes a streamed answer chunk by chunk, waiting for `drain` when the socket is full.
+ * A client that went away stops the answer (leaving the loop returns the generator, whose
+ * cleanup closes what still runs); an error is reported and ends the response.
+ */
+async function writeStream(
+  res: ServerResponse,
+  body: AsyncIterable<Buffer>,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  try {
+    for await (const chunk of body) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await drained(res);
+    }
+    if (!res.destroyed) res.end();
+  } catch (error) {
+    onError(error);
+    res.destroy();
+  }
 }
