@@ -137,54 +137,61 @@ export async function* runInOrder<T>(
       }
     }
   };
-  const start = (index: number): void => {
+  // Each start runs in its own setImmediate callback. Node drains microtasks between two
+  // immediate callbacks, so one operation's middleware settles before the next one starts:
+  // started in one go, an in-memory rate limiter (express-rate-limit's MemoryStore,
+  // koa-ratelimit's memory driver hand out a live counter) shows every operation the count
+  // after all their hits, where over the wire each request gets a callback of its own. The
+  // immediates queued together run in one loop turn, and I/O is polled between turns, so a
+  // large batch can't starve other requests either (THREATS T8).
+  const launch = (index: number): void => {
+    setImmediate(() => {
+      if (signal.aborted || stopped) {
+        // Stopped between the claim and the start: it never ran.
+        inFlight.release();
+        running--;
+        started[index] = 0;
+        unstarted++;
+        skipRest();
+        return;
+      }
+      void task(index).then((result) => {
+        running--;
+        inFlight.release();
+        settle(index, result);
+        pump();
+      });
+    });
+  };
+  const claim = (index: number): void => {
     started[index] = 1;
     unstarted--;
     running++;
-    void task(index).then((result) => {
-      running--;
-      inFlight.release();
-      settle(index, result);
-      schedulePump();
-    });
+    launch(index);
   };
-  let pumpScheduled = false;
-  function schedulePump(): void {
-    if (pumpScheduled) return;
-    pumpScheduled = true;
-    setImmediate(() => {
-      pumpScheduled = false;
-      pump();
-    });
-  }
-  // At most one task starts per event-loop turn. Tasks started in the same turn run the
-  // app's middleware in lockstep, so an in-memory store that hands out its live counter
-  // (express-rate-limit's MemoryStore, koa-ratelimit's memory driver) shows each of them
-  // the count after all their hits and refuses them all; over the wire each request gets a
-  // turn of its own. It is also the yield that keeps other requests served (THREATS T8).
   function pump(): void {
-    if (waitingForPermit || running >= concurrency || ready.size === 0) return;
-    if (signal.aborted || stopped) {
-      skipRest();
-      return;
+    while (!waitingForPermit && running < concurrency && ready.size > 0) {
+      if (signal.aborted || stopped) {
+        skipRest();
+        return;
+      }
+      if (!inFlight.tryAcquire()) {
+        waitingForPermit = true;
+        void inFlight.acquire().then(() => {
+          waitingForPermit = false;
+          const next = signal.aborted || stopped ? undefined : ready.pop();
+          if (next === undefined) {
+            inFlight.release();
+            if (signal.aborted || stopped) skipRest();
+            return;
+          }
+          claim(next);
+          pump();
+        });
+        return;
+      }
+      claim(ready.pop() as number);
     }
-    if (!inFlight.tryAcquire()) {
-      waitingForPermit = true;
-      void inFlight.acquire().then(() => {
-        waitingForPermit = false;
-        const next = signal.aborted || stopped ? undefined : ready.pop();
-        if (next === undefined) {
-          inFlight.release();
-          if (signal.aborted || stopped) skipRest();
-          return;
-        }
-        start(next);
-        schedulePump();
-      });
-      return;
-    }
-    start(ready.pop() as number);
-    schedulePump();
   }
   const onAbort = (): void => {
     if (unstarted > 0) skipRest();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { BatchError, PARSER_LIMITS } from '@inbatch/core';
 import { checkTarget, isAtOrBelow, normalizePathForMatch } from '../src/policy/target.js';
 
@@ -179,5 +180,28 @@ describe('normalizePathForMatch and isAtOrBelow', () => {
   it('matches whole segments only', () => {
     expect(isAtOrBelow('/api/batches', '/api/batch')).toBe(false);
     expect(isAtOrBelow('/api', '/api/batch')).toBe(false);
+  });
+});
+
+describe('checkTarget: the plain-target fast path', () => {
+  it('gives the same path and query as the WHATWG parser for every target it accepts', () => {
+    const plain = fc.constantFrom(...'abcXYZ019-._~!$&()*+,;=:@/?%'.split(''));
+    fc.assert(
+      fc.property(fc.array(plain, { maxLength: 40 }), (chars) => {
+        const raw = `/${chars.join('')}`;
+        let checked: ReturnType<typeof checkTarget>;
+        try {
+          checked = checkTarget(raw, 8000);
+        } catch {
+          return; // refused (a dot segment, //, an encoded separator): nothing to compare
+        }
+        const parsed = new URL(raw, 'http://inbatch.invalid');
+        expect({ path: checked.path, search: checked.search }).toEqual({
+          path: parsed.pathname,
+          search: parsed.search,
+        });
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

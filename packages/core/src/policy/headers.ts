@@ -92,7 +92,10 @@ export type InheritedHeaders = Readonly<Record<string, string>>;
 
 /** Picks the outer headers that apply to every inner request (seed: all but Content-*). */
 export function inheritedHeaders(outer: IncomingHttpHeaders): InheritedHeaders {
-  const base: Record<string, string> = Object.create(null) as Record<string, string>;
+  // Plain objects (null-prototype ones are slow dictionaries in V8). Values are strings, and
+  // the __proto__ setter ignores strings, so a header named __proto__ is dropped, never a
+  // prototype change — as light-my-request and Node's own parser drop it.
+  const base: Record<string, string> = {};
   for (const name of Object.keys(outer)) {
     if (isNotInherited(name)) continue;
     const value = outer[name];
@@ -114,8 +117,7 @@ export function mergeHeaders(
   own: readonly HeaderField[],
   allowInnerCookie = false,
 ): Record<string, string> {
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  Object.assign(headers, base);
+  const headers: Record<string, string> = { ...base };
   const overridden = new Set<string>();
   for (const [rawName, value] of own) {
     const name = rawName.toLowerCase();

@@ -56,6 +56,14 @@ export function checkTarget(raw: string, maxLength: number): CheckedTarget {
   for (const segment of rawPath.split('/')) {
     if (segment === '.' || segment === '..') refuse('The request path may not contain "." or ".." segments.');
   }
+  // Most targets are plain: no character the WHATWG parser would rewrite (it percent-encodes
+  // quotes, spaces, braces… and `'` in a query). Then the path and query are the text as
+  // written, and parsing it again would only cost time.
+  if (isPlainTarget(raw)) {
+    return queryStart === -1
+      ? { url: raw, path: raw, search: '' }
+      : { url: raw, path: rawPath, search: queryStart === raw.length - 1 ? '' : raw.slice(queryStart) };
+  }
   let parsed: URL;
   try {
     parsed = new URL(raw, BASE_ORIGIN);
@@ -64,6 +72,21 @@ export function checkTarget(raw: string, maxLength: number): CheckedTarget {
   }
   if (parsed.origin !== BASE_ORIGIN) refuse('The request target names a host; send the path only.');
   return { url: raw, path: parsed.pathname, search: parsed.search };
+}
+
+// Characters the WHATWG URL parser leaves as they are in a path and a query:
+// unreserved, the sub-delims but `'`, and ":", "@", "/", "?", "%".
+const PLAIN = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&()*+,;=:@/?%') {
+  PLAIN[c.charCodeAt(0)] = 1;
+}
+
+function isPlainTarget(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 128 || PLAIN[c] !== 1) return false;
+  }
+  return true;
 }
 
 /**
