@@ -85,13 +85,15 @@ class ReadyQueue {
  * Runs `count` tasks with bounded concurrency and yields their results in index order, in
  * groups: every result that is ready, in order, at once — so an answer can stream while
  * later operations still run, with one write per group rather than one per operation.
- * Tasks wait for the tasks they depend on. `task` must not reject; `skipped(i)` stands in
- * for a task never started because the run was aborted. Between tasks the event loop gets
- * a turn (`setImmediate`), so a large batch can't starve other requests (THREATS T8).
+ * Tasks wait for the tasks they depend on. A task calls `done` once with its result (a
+ * callback rather than a promise: a batch runs thousands of them, and each promise layer
+ * costs); `skipped(i)` stands in for a task never started because the run was aborted.
+ * Between tasks the event loop gets a turn (`setImmediate`), so a large batch can't starve
+ * other requests (THREATS T8).
  */
 export async function* runInOrder<T>(
   count: number,
-  task: (index: number) => Promise<T>,
+  task: (index: number, done: (result: T) => void) => void,
   skipped: (index: number) => T,
   options: ScheduleOptions,
 ): AsyncGenerator<T[], void, undefined> {
@@ -155,7 +157,7 @@ export async function* runInOrder<T>(
         skipRest();
         return;
       }
-      void task(index).then((result) => {
+      task(index, (result) => {
         running--;
         inFlight.release();
         settle(index, result);

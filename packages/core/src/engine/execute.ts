@@ -91,8 +91,9 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
     if (++begun === entries.length && input.releaseCredentials === true) input.context = undefined;
   };
 
-  const dispatchOne = (request: InnerRequest, where: ErrorLocation): Promise<OperationResult> =>
-    new Promise((resolve) => {
+  /** Dispatches one operation; `done` is called once, with its answer, a timeout or a failure. */
+  const dispatchOne = (request: InnerRequest, where: ErrorLocation, done: (result: OperationResult) => void): void => {
+    {
       const control = new OperationControl(options.maxResponseBytes);
       let settled = false;
       const finish = (result: OperationResult): void => {
@@ -100,7 +101,7 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
         settled = true;
         timeout.cancel();
         running.delete(onStop);
-        resolve(result);
+        done(result);
       };
       const timedOut = (message: string, limit: number): OperationResult =>
         errorResult(new BatchError('batch.part.timeout', message, { where, limit }));
@@ -128,33 +129,39 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
             : new BatchError('batch.part.dispatch_failed', 'The operation failed inside the app.', { cause: error });
         finish(errorResult(failure.at(where)));
       });
-    });
+    }
+  };
 
   // Answers that later operations depend on (for 424s and references), kept until the end.
   const kept: Array<OperationResult | undefined> = [];
   const isDependency = new Uint8Array(entries.length);
   for (const entry of entries) for (const dep of entry.dependsOn ?? []) isDependency[dep] = 1;
 
-  const run = (index: number): Promise<OperationResult> => {
+  /** Runs one operation, or answers for it (a refusal, a failed dependency); calls `done` once. */
+  const run = (index: number, done: (result: OperationResult) => void): void => {
     onStart?.(index);
     const entry = entries[index] as BatchEntry;
     let request = requests[index] as InnerRequest | BatchError;
     if (input.releaseCredentials === true) requests[index] = undefined;
     const atContext = input.context;
     begin();
-    if (request instanceof BatchError) return Promise.resolve(errorResult(request));
+    if (request instanceof BatchError) {
+      done(errorResult(request));
+      return;
+    }
     for (const dep of entry.dependsOn ?? []) {
       const answer = kept[dep];
       if (answer === undefined || answer.status >= 400) {
         const name = (entries[dep] as BatchEntry).where.operationId ?? `operation ${dep + 1}`;
         const outcome = answer === undefined ? 'did not run' : `answered ${answer.status}`;
-        return Promise.resolve(
+        done(
           errorResult(
             new BatchError('batch.part.dependency_failed', `This operation depends on "${name}", which ${outcome}.`, {
               where: entry.where,
             }),
           ),
         );
+        return;
       }
     }
     if (entry.resolve !== undefined && atContext !== undefined) {
@@ -164,16 +171,37 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
         if (!(error instanceof BatchError)) throw error;
         request = error.at(entry.where);
       }
-      if (request instanceof BatchError) return Promise.resolve(errorResult(request));
+      if (request instanceof BatchError) {
+        done(errorResult(request));
+        return;
+      }
     }
-    return dispatchOne(request, entry.where);
+    dispatchOne(request, entry.where, done);
   };
-  const task = (index: number): Promise<OperationResult> =>
-    run(index).then((result) => {
+  const task = (index: number, done: (result: OperationResult) => void): void => {
+    let settled = false;
+    const settle = (result: OperationResult): void => {
+      if (settled) return;
+      settled = true;
       if (isDependency[index] === 1) kept[index] = result;
       onSettled?.(index, result, true);
-      return result;
-    });
+      done(result);
+    };
+    try {
+      run(index, settle);
+    } catch (error) {
+      // A bug of ours must cost one slot, never the process (tasks run in setImmediate).
+      report(options.onError, error);
+      settle(
+        errorResult(
+          new BatchError('batch.part.dispatch_failed', 'The operation could not be run.', {
+            where: (entries[index] as BatchEntry).where,
+            cause: error,
+          }),
+        ),
+      );
+    }
+  };
   const notStarted = (index: number): OperationResult => {
     begin();
     if (input.releaseCredentials === true) requests[index] = undefined;
