@@ -5,14 +5,46 @@ import { defineConfig } from 'vitest/config';
 // export condition, so tests never run against a stale build.
 const conditions = ['inbatch-source', ...defaultServerConditions];
 
+// The suites that dispatch inner requests through a real app: they run a second time
+// through the reference dispatcher (light-my-request), so any difference between it and
+// the fast one fails a test (docs/decisions/0005-fast-dispatcher.md). test/differential
+// compares the two directly and runs once.
+const THROUGH_BOTH_DISPATCHERS = [
+  'test/compat/**/*.test.ts',
+  'test/conformance/**/*.test.ts',
+  'test/security/**/*.test.ts',
+  'test/async/**/*.test.ts',
+  'test/browser/**/*.test.ts',
+  'examples/test/**/*.test.ts',
+  'packages/client/test/**/*.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/test/**/*.test.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          // The dispatcher batch() defaults to: `fast`, or INBATCH_DISPATCHER when set.
+          name: 'default',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/test/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'light-my-request',
+          include: THROUGH_BOTH_DISPATCHERS,
+          env: { INBATCH_DISPATCHER: 'light-my-request' },
+          isolate: false,
+        },
+      },
+    ],
   },
 });

@@ -20,14 +20,20 @@ export {
   type ResolvedWebhookOptions,
 } from './options.js';
 export {
-  createInjectDispatcher,
+  DISPATCHER_KINDS,
   INNER_REQUEST,
   isInnerRequest,
   type DispatchControl,
   type Dispatcher,
-  type InjectDispatcherOptions,
+  type DispatcherKind,
+  type DispatchSignal,
   type NodeHandler,
-} from './dispatch/inject.js';
+} from './dispatch/dispatcher.js';
+export { DispatchAbort } from './dispatch/abort.js';
+export { createDispatcher, type DispatcherSetup } from './dispatch/create.js';
+export { createFastDispatcher, type FastDispatcherOptions } from './dispatch/fast/dispatcher.js';
+export { inheritedPresets, type FramePresets, type Presets } from './dispatch/fast/presets.js';
+export { createInjectDispatcher, type InjectDispatcherOptions } from './dispatch/inject.js';
 export { outerRequestFromNode, sendNodeAnswer, type BatchAnswer, type OuterRequest } from './node/http.js';
 export type { BodySource } from './node/body.js';
 export type { HeaderField, InnerRequest, InnerResponse, OperationResult } from './operation.js';

@@ -1,4 +1,5 @@
 import { compileBulkResources, type BulkResource, type CompiledBulkResource } from './dialects/bulk-rules.js';
+import { DISPATCHER_KINDS, type DispatcherKind } from './dispatch/dispatcher.js';
 import type { JobSummary } from './jobs/job.js';
 import { createMemoryJobStore } from './jobs/memory-store.js';
 import { compileOwner, type OwnerFacts, type OwnerRule } from './jobs/owner.js';
@@ -101,6 +102,14 @@ export interface BatchOptions {
    * @default false
    */
   allowInnerCookie?: boolean;
+  /**
+   * How inner requests run through the app: `'fast'`, inbatch's own request/response
+   * objects, or `'light-my-request'`, the reference injector the fast one is tested
+   * against (a switch for comparing the two). When not given, the environment variable
+   * `INBATCH_DISPATCHER` (`fast` or `light-my-request`) decides.
+   * @default 'fast'
+   */
+  dispatcher?: DispatcherKind;
   /**
    * Called with errors that are the library's fault or the app's misconfiguration
    * (the client only sees a generic 500).
@@ -241,6 +250,7 @@ export const DEFAULTS = {
   maxInFlight: 64,
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   allowInnerCookie: false,
+  dispatcher: 'fast',
   defaultLoadScore: 0,
   maxLoadScore: 100,
   statusTtlMs: 60 * 60 * 1000,
@@ -307,6 +317,7 @@ export interface ResolvedOptions {
   maxInFlight: number;
   isAllowed: (target: InnerTarget) => boolean;
   allowInnerCookie: boolean;
+  dispatcher: DispatcherKind;
   methods: ReadonlySet<string>;
   onError: (error: unknown) => void;
   loadScores: LoadScores;
@@ -377,6 +388,26 @@ function basePath(name: string, value: string | undefined, fallback: string): st
     );
   }
   return path;
+}
+
+/**
+ * The dispatcher: the option, else `INBATCH_DISPATCHER` (so a whole test suite can run
+ * through the reference dispatcher), else the default. Read once, at mount time.
+ */
+function resolveDispatcher(value: unknown): DispatcherKind {
+  const fromEnv = process.env.INBATCH_DISPATCHER;
+  const [source, chosen] =
+    value !== undefined
+      ? ['option "dispatcher"', value]
+      : fromEnv !== undefined && fromEnv !== ''
+        ? ['environment variable INBATCH_DISPATCHER', fromEnv]
+        : ['', DEFAULTS.dispatcher];
+  if (!(DISPATCHER_KINDS as readonly unknown[]).includes(chosen)) {
+    throw new TypeError(
+      `inbatch: ${source} must be ${DISPATCHER_KINDS.map((kind) => `"${kind}"`).join(' or ')}, got ${shown(chosen)}`,
+    );
+  }
+  return chosen as DispatcherKind;
 }
 
 function resolveWebhook(options: BatchOptions): ResolvedWebhookOptions {
@@ -499,6 +530,7 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
     isAllowed: compileAllow(options.allow),
     methods: new Set(methods as string[]),
     allowInnerCookie: flag('allowInnerCookie', options.allowInnerCookie, DEFAULTS.allowInnerCookie),
+    dispatcher: resolveDispatcher(options.dispatcher),
     onError:
       options.onError ??
       ((error: unknown) => {

@@ -2,16 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import {
   createBatchEngine,
-  createInjectDispatcher,
+  createDispatcher,
   outerRequestFromNode,
   type BatchOptions,
   type Dispatcher,
+  type DispatcherKind,
 } from '@inbatch/core';
 
 export type { BatchOptions } from '@inbatch/core';
 
 /** What the middleware uses of a Koa app. */
-interface KoaApp {
+export interface KoaApp {
   middleware: unknown[];
   callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
 }
@@ -34,6 +35,18 @@ export interface BatchContext {
 export type BatchMiddleware = (ctx: BatchContext, next: () => Promise<unknown>) => Promise<void>;
 
 /**
+ * The dispatcher `batch()` runs a Koa app's inner requests through, over the middleware
+ * registered so far (exported for the benchmarks and the differential tests). Koa swaps
+ * no prototypes, so nothing needs pinning.
+ *
+ * @example
+ * const dispatch = createKoaDispatcher(app, 'light-my-request');
+ */
+export function createKoaDispatcher(app: KoaApp, kind: DispatcherKind): Dispatcher {
+  return createDispatcher(app.callback(), { kind });
+}
+
+/**
  * Mounts a batch endpoint (default `POST /batch`) on a Koa 2 or 3 app. Each inner
  * request runs through the app's whole composed middleware. The same middleware serves
  * the async routes (`GET /batch/limits`, `GET|DELETE /batch/{id}`, the job files,
@@ -54,7 +67,7 @@ export function batch(options?: BatchOptions): BatchMiddleware {
   const dispatcherFor = (app: KoaApp): Dispatcher => {
     const cached = dispatchers.get(app);
     if (cached !== undefined && cached.middlewareCount === app.middleware.length) return cached.dispatcher;
-    const dispatcher = createInjectDispatcher(app.callback());
+    const dispatcher = createKoaDispatcher(app, engine.options.dispatcher);
     dispatchers.set(app, { dispatcher, middlewareCount: app.middleware.length });
     return dispatcher;
   };

@@ -4,33 +4,19 @@ import type { Readable } from 'node:stream';
 import inject from 'light-my-request';
 import { BatchError } from '../errors.js';
 import { reasonPhrase } from '../http-grammar.js';
-import type { HeaderField, InnerRequest, InnerResponse } from '../operation.js';
+import type { InnerRequest, InnerResponse } from '../operation.js';
+import { answerHasBody, answerHeaders } from './answer-headers.js';
+import { INNER_REQUEST, toError, type Dispatcher, type NodeHandler } from './dispatcher.js';
 
-/** Limits and cancellation for one dispatch. */
-export interface DispatchControl {
-  /** Aborting it closes the inner response, so the app sees the client go away. */
-  signal: AbortSignal;
-  /** The answer's body is cut off past this many bytes (`batch.part.response_too_large`). */
-  maxResponseBytes: number;
-}
-
-/** Runs one inner request through the app and returns its answer. */
-export type Dispatcher = (request: InnerRequest, control: DispatchControl) => Promise<InnerResponse>;
-
-/** A Node request listener: an Express app, a Koa `app.callback()`, a plain handler. */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
-
-/**
- * The mark every injected request carries. `batch()` refuses a marked request aimed at
- * the batch endpoint, whatever spelling of the path got it there (THREATS T7/V7). A
- * registered symbol, so two copies of this package in one process agree.
- */
-export const INNER_REQUEST: unique symbol = Symbol.for('inbatch.inner-request') as never;
-
-/** Whether a Node request was dispatched by inbatch. */
-export function isInnerRequest(req: object): boolean {
-  return (req as Record<symbol, unknown>)[INNER_REQUEST] === true;
-}
+// Re-exported for the modules that import them from here.
+export {
+  INNER_REQUEST,
+  isInnerRequest,
+  type DispatchControl,
+  type Dispatcher,
+  type DispatchSignal,
+  type NodeHandler,
+} from './dispatcher.js';
 
 export interface InjectDispatcherOptions {
   /**
@@ -52,8 +38,6 @@ export interface InjectDispatcherOptions {
 
 // The light-my-request methods that capture the answer (its Response) or end the request.
 const RESPONSE_METHODS = ['writeHead', 'write', 'end', 'destroy', 'setTimeout', 'addTrailers'] as const;
-// Connection-level answer headers: the multipart part delimits the body instead.
-const ANSWER_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 /** Per dispatch: handed to light-my-request as `server`, which it passes to the handler as `this`. */
 interface DispatchState {
@@ -62,35 +46,6 @@ interface DispatchState {
 }
 
 type Pinned = Record<string, unknown>;
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
-
-/** The answer's headers as the app set them, minus connection-level ones. */
-function answerHeaders(res: ServerResponse, bodyLength: number, hasBody: boolean): HeaderField[] {
-  const fields: HeaderField[] = [];
-  let lengthSet = false;
-  // OutgoingMessage#getRawHeaderNames exists since Node 15.13; @types/node only declares it on ClientRequest.
-  const names = (res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames();
-  for (const name of names) {
-    const lower = name.toLowerCase();
-    if (ANSWER_HOP_BY_HOP.has(lower)) continue;
-    const value = res.getHeader(name);
-    if (value === undefined) continue;
-    if (lower === 'content-length' && hasBody) {
-      fields.push([name, String(bodyLength)]);
-      lengthSet = true;
-    } else if (Array.isArray(value)) {
-      for (const item of value) fields.push([name, item]);
-    } else {
-      fields.push([name, String(value)]);
-    }
-  }
-  // The part delimits the body; a length helps readers that parse the part as HTTP.
-  if (hasBody && !lengthSet) fields.push(['Content-Length', String(bodyLength)]);
-  return fields;
-}
 
 /**
  * Lifecycle events as a request over the wire sees them (loggers, metrics and session
@@ -249,7 +204,7 @@ export function createInjectDispatcher(handler: NodeHandler, options: InjectDisp
               return;
             }
             const raw = response.raw.res;
-            const hasBody = request.method !== 'HEAD' && response.statusCode !== 204 && response.statusCode !== 304;
+            const hasBody = answerHasBody(request.method, response.statusCode);
             collectBody(response.stream(), control.maxResponseBytes, () => raw.destroy()).then(
               (body) => {
                 done();
