@@ -14,6 +14,16 @@ import { BLOB_TEXT, IO_DELAY_MS, createdAnswer, itemAnswer } from './scenarios.j
 export type Framework = 'express' | 'koa';
 
 /**
+ * A second batch endpoint on every app, on the reference dispatcher (light-my-request):
+ * the "before" of the fast dispatcher, measured interleaved with it in the same process.
+ */
+export const REFERENCE_BATCH_PATH = '/batch-lmr';
+
+function referenceOptions(batchOptions: BatchOptions): BatchOptions {
+  return { ...batchOptions, path: REFERENCE_BATCH_PATH, dispatcher: 'light-my-request' };
+}
+
+/**
  * The benchmark API on Express 5. Every contender of a run — floors, direct HTTP, our
  * batch endpoint and the peers — goes through this one app object, so they all pay for
  * the same middleware stack (our `batch()` path check, the peers' route layers).
@@ -22,6 +32,7 @@ export function createExpressApp(batchOptions: BatchOptions): Express {
   const app = express();
   // Mounted first, as the README says: batch() must run before any body parser.
   app.use(expressBatchEndpoint(batchOptions));
+  app.use(expressBatchEndpoint(referenceOptions(batchOptions)));
   mountExpressPeers(app);
   app.get('/items/:id', (req, res) => {
     res.json(itemAnswer(req.params.id));
@@ -45,6 +56,7 @@ export function createKoaApp(batchOptions: BatchOptions): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(koaBatchEndpoint(batchOptions));
+  app.use(koaBatchEndpoint(referenceOptions(batchOptions)));
   const router = new Router();
   router.get('/items/:id', (ctx) => {
     ctx.body = itemAnswer(ctx.params.id ?? '');

@@ -1,4 +1,5 @@
-import type { Framework } from './apps.js';
+import type { DispatcherKind } from '@inbatch/core';
+import { REFERENCE_BATCH_PATH, type Framework } from './apps.js';
 import type { ClientProcess } from './client.js';
 import type { NodeListener } from './fake-http.js';
 import { dispatcherDiagnostic, fakeFloor, injectFloor, routeLogicFloor } from './floors.js';
@@ -11,10 +12,33 @@ import type { WireId } from './wire.js';
 /** The row the issue's targets are about. */
 export const MULTIPART_ID = 'inbatch-multipart';
 
-/** One row per wire dialect of our endpoint; a new dialect is one entry here and one in wire.ts. */
-export const OUR_DIALECTS: ReadonlyArray<{ id: string; label: string; wire: WireId; path: string }> = [
-  { id: MULTIPART_ID, label: 'inbatch batch() multipart', wire: 'inbatch-multipart', path: '/batch' },
-  { id: 'inbatch-json', label: 'inbatch batch() JSON', wire: 'inbatch-json', path: '/batch' },
+/**
+ * One row per wire dialect of our endpoint; a new dialect is one entry here and one in
+ * wire.ts. The multipart dialect also runs on the reference dispatcher (apps.ts), the
+ * fast dispatcher's "before".
+ */
+export const OUR_DIALECTS: ReadonlyArray<{
+  id: string;
+  label: string;
+  wire: WireId;
+  path: string;
+  dispatcher: DispatcherKind;
+}> = [
+  {
+    id: MULTIPART_ID,
+    label: 'inbatch batch() multipart',
+    wire: 'inbatch-multipart',
+    path: '/batch',
+    dispatcher: 'fast',
+  },
+  { id: 'inbatch-json', label: 'inbatch batch() JSON', wire: 'inbatch-json', path: '/batch', dispatcher: 'fast' },
+  {
+    id: 'inbatch-multipart-lmr',
+    label: 'inbatch batch() multipart, light-my-request dispatcher',
+    wire: 'inbatch-multipart',
+    path: REFERENCE_BATCH_PATH,
+    dispatcher: 'light-my-request',
+  },
 ];
 
 /** What a section's contenders run against. */
@@ -63,7 +87,8 @@ export function buildContenders(env: SectionEnv): { contenders: Contender[]; uns
     routeLogicFloor(scenario),
     fakeFloor(framework, env.handler, scenario),
     injectFloor(framework, env.handler, scenario),
-    dispatcherDiagnostic(framework, env.handler, scenario),
+    dispatcherDiagnostic(framework, env.handler, scenario, 'fast'),
+    dispatcherDiagnostic(framework, env.handler, scenario, 'light-my-request'),
     ...scenario.directConnections.map((connections) => direct(env, connections)),
   ];
   const concurrency = scenario.batchOptions.concurrency;
@@ -72,7 +97,7 @@ export function buildContenders(env: SectionEnv): { contenders: Contender[]; uns
       id: dialect.id,
       label: dialect.label,
       kind: 'ours',
-      note: concurrency === undefined ? 'default options (concurrency 8)' : `concurrency ${concurrency}`,
+      note: `${concurrency === undefined ? 'default options (concurrency 8)' : `concurrency ${concurrency}`}; ${dialect.dispatcher} dispatcher`,
     };
     contenders.push(httpBatch(info, env, dialect.wire, env.port, dialect.path));
   }

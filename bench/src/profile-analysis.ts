@@ -126,6 +126,7 @@ export function areaOf(frame: CallFrame): string {
       'node/http.ts': 'inbatch: node/http (outer answer)',
       'node/body.ts': 'inbatch: node/body (outer body)',
     };
+    if (file.startsWith('dispatch/fast/')) return 'inbatch: dispatcher (fast)';
     return names[file] ?? `inbatch: ${file}`;
   }
   if (url.includes('/packages/express/src/') || url.includes('/packages/koa/src/')) return 'inbatch: adapter';
