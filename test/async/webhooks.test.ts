@@ -82,6 +82,37 @@ describe.each(FRAMEWORKS)('webhooks on %s', (framework) => {
     expect(receiver.calls).toHaveLength(3);
   });
 
+  it('stops calling a callback host after 5 failed calls in a row, and goes on calling other hosts', async () => {
+    receiver = await startReceiver();
+    const down = await startReceiver();
+    try {
+      down.answerWith(...Array<number>(6).fill(503));
+      app = await startAsyncApp(framework, {
+        ...loopbackWebhooks(receiver, { webhookRetryDelaysMs: [] }),
+        webhookPorts: [receiver.port, down.port],
+      });
+      const submitTo = async (callbackUrl: string) => {
+        const { uuid } = (await sendJson(app.url, '/batch', seedOperations({ callbackUrl }))).json();
+        await waitForJob(app.url, uuid);
+        return uuid as string;
+      };
+      for (let failed = 1; failed <= 5; failed++) {
+        await submitTo(`${down.url}/down`);
+        await down.waitForCalls(failed);
+      }
+      // The breaker of the down host is open: this job's call is never made…
+      const skipped = await submitTo(`${down.url}/down`);
+      // …while a host that answers is still called (and this call goes out after the skipped one would have).
+      const called = await submitTo(`${receiver.url}/up`);
+      await receiver.waitForCalls(1);
+      expect(receiver.calls.map((call) => call.url)).toEqual([`/up?uid=${called}`]);
+      expect(down.calls).toHaveLength(5);
+      expect(down.calls.map((call) => call.url)).not.toContain(`/down?uid=${skipped}`);
+    } finally {
+      await down.close();
+    }
+  });
+
   it('follows no redirect and does not retry one', async () => {
     receiver = await startReceiver();
     receiver.answerWith(302);

@@ -22,6 +22,7 @@ export const BATCH_ERROR_STATUS = {
   'batch.cost_exceeded': 413,
   'batch.owner_busy': 409,
   'batch.idempotency_key_invalid': 400,
+  'batch.idempotency_key_reused': 422,
   'batch.callback_forbidden': 400,
   'batch.unknown_resource': 404,
   'batch.job_not_found': 404,
@@ -67,7 +68,10 @@ export interface BatchErrorBody {
     line: number | null;
     operationId?: string;
     limit?: number;
-    /** The job the refusal is about (the owner's running job, for `batch.owner_busy`). */
+    /**
+     * The job the refusal is about: the owner's running job for `batch.owner_busy`, the job
+     * created under the key for `batch.idempotency_key_reused`.
+     */
     jobId?: string;
   };
 }

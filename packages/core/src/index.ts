@@ -58,6 +58,8 @@ export {
 export {
   isResultKept,
   isStatusKept,
+  type IdempotencyClaim,
+  type IdempotentJob,
   type JobClaim,
   type JobCreation,
   type JobStore,

@@ -28,7 +28,7 @@ function answer(status: number, bytes = 10, completedAt = T0): JobAnswer {
 
 const claim = (extra: Partial<Parameters<JobStore['create']>[1]> = {}) => ({
   exclusive: false,
-  idempotencyKey: undefined,
+  idempotency: undefined,
   reserveBytes: 100,
   now: T0,
   ...extra,
@@ -133,23 +133,29 @@ describe('createMemoryJobStore: the owner lock', () => {
 });
 
 describe('createMemoryJobStore: idempotency keys', () => {
-  it('replays the job created under a key instead of creating another', async () => {
+  const KEY = { key: 'k', fingerprint: 'f1' };
+
+  it('replays the job created under a key, with the fingerprint it was created with, instead of creating another', async () => {
     const store = createMemoryJobStore();
-    await store.create(newJob('first'), claim({ idempotencyKey: 'k' }));
-    const again = await store.create(newJob('second'), claim({ idempotencyKey: 'k', exclusive: true }));
+    await store.create(newJob('first'), claim({ idempotency: KEY }));
+    const again = await store.create(
+      newJob('second'),
+      claim({ idempotency: { key: 'k', fingerprint: 'f2' }, exclusive: true }),
+    );
     expect(again.outcome).toBe('replayed');
-    expect(again.outcome === 'replayed' && again.job.id).toBe('first');
+    expect(again.outcome === 'replayed' && [again.job.id, again.fingerprint]).toEqual(['first', 'f1']);
     expect(await store.read('second', T0)).toBeUndefined();
-    expect((await store.findByIdempotencyKey('k', T0))?.id).toBe('first');
+    const found = await store.findByIdempotencyKey('k', T0);
+    expect([found?.job.id, found?.fingerprint]).toEqual(['first', 'f1']);
   });
 
   it('forgets a key once the job’s status is no longer kept', async () => {
     const store = createMemoryJobStore();
-    await store.create(newJob('first'), claim({ idempotencyKey: 'k' }));
+    await store.create(newJob('first'), claim({ idempotency: KEY }));
     await store.finish('first', 'succeeded', T0);
     expect(await store.findByIdempotencyKey('k', T0 + 10 * MINUTE - 1)).toBeDefined();
     expect(await store.findByIdempotencyKey('k', T0 + 10 * MINUTE)).toBeUndefined();
-    const later = await store.create(newJob('second'), claim({ idempotencyKey: 'k', now: T0 + 10 * MINUTE }));
+    const later = await store.create(newJob('second'), claim({ idempotency: KEY, now: T0 + 10 * MINUTE }));
     expect(later.outcome).toBe('created');
   });
 });

@@ -11,6 +11,8 @@ import {
 import {
   isResultKept,
   isStatusKept,
+  type IdempotencyClaim,
+  type IdempotentJob,
   type JobClaim,
   type JobCreation,
   type JobStore,
@@ -44,7 +46,7 @@ interface Entry {
   job: JobRecord & { answers: Array<JobAnswer | undefined> };
   /** Bytes set aside while the job runs. */
   reserved: number;
-  idempotencyKey: string | undefined;
+  idempotency: IdempotencyClaim | undefined;
 }
 
 function positive(name: string, value: unknown, fallback: number): number {
@@ -92,9 +94,8 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     jobs.delete(entry.job.id);
     usedBytes -= charge(entry);
     if (owners.get(entry.job.owner) === entry.job.id) owners.delete(entry.job.owner);
-    if (entry.idempotencyKey !== undefined && keys.get(entry.idempotencyKey) === entry.job.id) {
-      keys.delete(entry.idempotencyKey);
-    }
+    const key = entry.idempotency?.key;
+    if (key !== undefined && keys.get(key) === entry.job.id) keys.delete(key);
   };
 
   const sweep = (now: number): number => {
@@ -118,6 +119,14 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     return undefined;
   };
 
+  /** The job claimed under an idempotency key, while its status is kept. */
+  const claimedUnder = (key: string, now: number): IdempotentJob | undefined => {
+    const id = keys.get(key);
+    const entry = id === undefined ? undefined : live(id, now);
+    if (entry === undefined || entry.idempotency === undefined || !isStatusKept(entry.job, now)) return undefined;
+    return { job: snapshot(entry), fingerprint: entry.idempotency.fingerprint };
+  };
+
   /** Evicts the oldest finished job (Map order is creation order); false when every job still runs. */
   const evictOne = (): boolean => {
     for (const entry of jobs.values()) {
@@ -133,12 +142,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     create(job: NewJob, claim: JobClaim): Promise<JobCreation> {
       const { now } = claim;
       if (now - lastSweep >= SWEEP_INTERVAL_MS) sweep(now);
-      if (claim.idempotencyKey !== undefined) {
-        const earlierId = keys.get(claim.idempotencyKey);
-        const earlier = earlierId === undefined ? undefined : live(earlierId, now);
-        if (earlier !== undefined && isStatusKept(earlier.job, now)) {
-          return Promise.resolve({ outcome: 'replayed', job: snapshot(earlier) });
-        }
+      if (claim.idempotency !== undefined) {
+        const earlier = claimedUnder(claim.idempotency.key, now);
+        if (earlier !== undefined) return Promise.resolve({ outcome: 'replayed', ...earlier });
       }
       if (claim.exclusive) {
         const runningId = owners.get(job.owner);
@@ -163,19 +169,17 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
           resultBytes: 0,
         },
         reserved: claim.reserveBytes,
-        idempotencyKey: claim.idempotencyKey,
+        idempotency: claim.idempotency,
       };
       jobs.set(job.id, entry);
       usedBytes += charge(entry);
       if (claim.exclusive) owners.set(job.owner, job.id);
-      if (claim.idempotencyKey !== undefined) keys.set(claim.idempotencyKey, job.id);
+      if (claim.idempotency !== undefined) keys.set(claim.idempotency.key, job.id);
       return Promise.resolve({ outcome: 'created', job: snapshot(entry) });
     },
 
-    findByIdempotencyKey(key: string, now: number): Promise<JobRecord | undefined> {
-      const id = keys.get(key);
-      const entry = id === undefined ? undefined : live(id, now);
-      return Promise.resolve(entry !== undefined && isStatusKept(entry.job, now) ? snapshot(entry) : undefined);
+    findByIdempotencyKey(key: string, now: number): Promise<IdempotentJob | undefined> {
+      return Promise.resolve(claimedUnder(key, now));
     },
 
     start(id: string, now: number): Promise<void> {

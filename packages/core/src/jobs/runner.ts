@@ -1,4 +1,4 @@
-import type { Dispatcher } from '../dispatch/inject.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { BatchContext } from '../engine/context.js';
 import { report } from '../engine/answers.js';
 import { executeBatch } from '../engine/execute.js';

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { bulkFormat } from '../dialects/bulk.js';
 import { operationsFormat } from '../dialects/operations.js';
-import type { Dispatcher } from '../dispatch/inject.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { jsonAnswer, report } from '../engine/answers.js';
 import type { BatchContext } from '../engine/context.js';
 import type { PreparedRequests } from '../engine/prepare.js';
@@ -14,11 +14,13 @@ import type { BatchEntry } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Semaphore } from '../scheduler.js';
 import { checkCallbackUrl } from '../webhook/callback-url.js';
+import { HostBreaker } from '../webhook/breaker.js';
 import { deliverWebhook } from '../webhook/deliver.js';
+import { submissionFingerprint } from './fingerprint.js';
 import { isoSeconds, jobLinks, type JobFormat } from './format.js';
 import { isFinalState, summarize, type JobKind, type JobRecord, type JobWebhook } from './job.js';
 import { runJob, type JobPlan } from './runner.js';
-import { isStatusKept } from './store.js';
+import { isStatusKept, type IdempotencyClaim, type IdempotentJob } from './store.js';
 import { jsonJobFormat, multipartJobFormat } from './sync-formats.js';
 
 const gzipAsync = promisify(gzip);
@@ -81,6 +83,8 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
   const { store } = options;
   /** Cancel switches of the jobs running in this process. */
   const running = new Map<string, AbortController>();
+  /** Callback hosts that keep failing, per middleware so one app's (or test's) dead hosts don't close another's. */
+  const webhookBreaker = new HostBreaker({ now });
 
   const ownerOf = (outer: OuterRequest): string =>
     options.ownerOf({ headers: outer.headers, remoteAddress: outer.remoteAddress, encrypted: outer.encrypted });
@@ -105,7 +109,11 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
     running.delete(job.id);
     const callbackUrl = job.webhook?.callbackUrl;
     if (callbackUrl !== undefined) {
-      void deliverWebhook(callbackUrl, { uuid: job.id, status: JOB_FORMATS[job.kind].word(job) }, options.webhook);
+      void deliverWebhook(
+        callbackUrl,
+        { uuid: job.id, status: JOB_FORMATS[job.kind].word(job) },
+        { options: options.webhook, breaker: webhookBreaker },
+      );
     }
     const hook = options.onComplete;
     if (hook !== undefined) {
@@ -115,6 +123,22 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
         report(options.onError, error);
       }
     }
+  };
+
+  /**
+   * The answer to a submit under a key already claimed: the earlier job when the batch is
+   * the same (a retry), a refusal when it is another one (IETF httpapi idempotency-key
+   * draft: 422). The key is bound to the owner, so naming the earlier job leaks nothing.
+   */
+  const replay = (earlier: IdempotentJob, fingerprint: string | undefined, endpoint: string): BatchAnswer => {
+    if (earlier.fingerprint !== fingerprint) {
+      throw new BatchError(
+        'batch.idempotency_key_reused',
+        `This Idempotency-Key was already used for a different batch, ${earlier.job.id}; send this batch under a new key.`,
+        { jobId: earlier.job.id },
+      );
+    }
+    return submitted(earlier.job, endpoint, { 'idempotent-replayed': 'true' });
   };
 
   /**
@@ -138,12 +162,17 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
       const { format, outer, endpoint } = submission;
       const owner = ownerOf(outer);
       const key = idempotencyKeyOf(outer);
-      // The digest binds the key to its owner: another client's key can't replay this one's job.
-      const digest = key === undefined ? undefined : createHash('sha256').update(`${owner}\0${key}`).digest('hex');
-      const replayed = { 'idempotent-replayed': 'true' };
-      if (digest !== undefined) {
-        const earlier = await store.findByIdempotencyKey(digest, now());
-        if (earlier !== undefined) return submitted(earlier, endpoint, replayed);
+      const idempotency: IdempotencyClaim | undefined =
+        key === undefined
+          ? undefined
+          : {
+              // The digest binds the key to its owner: another client's key can't replay this one's job.
+              key: createHash('sha256').update(`${owner}\0${key}`).digest('hex'),
+              fingerprint: submissionFingerprint(submission),
+            };
+      if (idempotency !== undefined) {
+        const earlier = await store.findByIdempotencyKey(idempotency.key, now());
+        if (earlier !== undefined) return replay(earlier, idempotency.fingerprint, endpoint);
       }
       const callbackUrl = submission.webhook?.callbackUrl;
       if (callbackUrl !== undefined) await checkCallbackUrl(callbackUrl, options.webhook);
@@ -162,7 +191,7 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
         },
         {
           exclusive: options.oneJobPerOwner,
-          idempotencyKey: digest,
+          idempotency,
           reserveBytes: options.maxTotalResponseBytes,
           now: now(),
         },
@@ -177,7 +206,8 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
         case 'full':
           throw new BatchError('batch.overloaded', 'Too many batch jobs are kept right now; try again later.');
         case 'replayed':
-          return submitted(creation.job, endpoint, replayed);
+          // Another submit under the key won the race between the lookup and create.
+          return replay(creation, idempotency?.fingerprint, endpoint);
         case 'created':
           break;
       }

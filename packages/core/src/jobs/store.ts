@@ -1,5 +1,22 @@
 import type { JobAnswer, JobRecord, JobState, NewJob } from './job.js';
 
+/** An `Idempotency-Key` claim: the key, bound to its owner, and what was submitted under it. */
+export interface IdempotencyClaim {
+  /** A digest of (owner, `Idempotency-Key`). */
+  key: string;
+  /**
+   * A digest of the submitted batch, kept with the key so a later submit under the same
+   * key can be told apart: the same batch is a retry, another one is refused (422).
+   */
+  fingerprint: string;
+}
+
+/** The job an idempotency key was claimed for, with the fingerprint it was claimed with. */
+export interface IdempotentJob {
+  job: JobRecord;
+  fingerprint: string;
+}
+
 /** How a job is claimed when it is created. */
 export interface JobClaim {
   /**
@@ -8,10 +25,11 @@ export interface JobClaim {
    */
   exclusive: boolean;
   /**
-   * A digest of (owner, `Idempotency-Key`). While a job created under it still has its
-   * status kept, creation answers `replayed` with that job instead of creating another.
+   * While a job created under the same key still has its status kept, creation answers
+   * `replayed` with that job and its fingerprint instead of creating another; the store
+   * does not compare fingerprints, the engine does.
    */
-  idempotencyKey: string | undefined;
+  idempotency: IdempotencyClaim | undefined;
   /** Bytes of answers to set aside for the job: the most it may record. */
   reserveBytes: number;
   now: number;
@@ -20,7 +38,7 @@ export interface JobClaim {
 /** What `create` did. */
 export type JobCreation =
   | { outcome: 'created'; job: JobRecord }
-  | { outcome: 'replayed'; job: JobRecord }
+  | { outcome: 'replayed'; job: JobRecord; fingerprint: string }
   | { outcome: 'busy'; jobId: string }
   /** The store can take no more jobs right now (its caps are reached and nothing can be evicted). */
   | { outcome: 'full' };
@@ -33,8 +51,9 @@ export interface RecordReceipt {
 
 /**
  * Where async jobs live: their status, their answers, the per-owner lock and the
- * idempotency keys. Every method is async and every argument plain data, so a store on
- * Redis (one key per job, `SET NX PX` for the owner lock, `PEXPIRE` for the TTLs) can
+ * idempotency keys with their fingerprints. Every method is async and every argument plain
+ * data, so a store on Redis (one key per job, `SET NX PX` for the owner lock, the key's
+ * job id and fingerprint in one value, `PEXPIRE` for the TTLs) can
  * implement it; ids reach a store only after the engine checked their UUID format
  * (THREATS T31). Stores keep no credentials: jobs hold none (THREATS T25).
  *
@@ -44,8 +63,8 @@ export interface RecordReceipt {
 export interface JobStore {
   /** Creates a job in state `pending`, atomically with the owner lock and idempotency checks. */
   create(job: NewJob, claim: JobClaim): Promise<JobCreation>;
-  /** The job created under an idempotency digest, while its status is kept. */
-  findByIdempotencyKey(key: string, now: number): Promise<JobRecord | undefined>;
+  /** The job created under an idempotency key digest (and its fingerprint), while its status is kept. */
+  findByIdempotencyKey(key: string, now: number): Promise<IdempotentJob | undefined>;
   /** Marks the job `running` (its first operation started). */
   start(id: string, now: number): Promise<void>;
   /** Records one operation's answer and counts it; a second answer for the same slot is ignored. */

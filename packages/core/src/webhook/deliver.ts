@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { ResolvedWebhookOptions } from '../options.js';
 import { Semaphore } from '../scheduler.js';
+import { breakerHostOf, type HostBreaker } from './breaker.js';
 import { checkCallbackUrl, systemResolver, type CheckedCallback, type Resolver } from './callback-url.js';
 
 /** What a webhook call says: the job and how it ended. */
@@ -12,8 +13,11 @@ export interface WebhookPayload {
   status: string;
 }
 
-/** The outcome of one call: done, worth retrying, or not. */
-type Attempt = 'delivered' | 'retry' | 'give-up';
+/**
+ * The outcome of one call: done, worth retrying, answered but not worth retrying, or not
+ * sent at all (the URL no longer passes its checks: DNS changed or fails).
+ */
+type Attempt = 'delivered' | 'retry' | 'give-up' | 'unsendable';
 
 // THREATS §1.1: connect 3 s, read at most 4 KiB, 16 calls at once across all jobs.
 const CONNECT_TIMEOUT_MS = 3000;
@@ -59,7 +63,7 @@ async function attempt(
   try {
     checked = await checkCallbackUrl(raw, options, resolve);
   } catch {
-    return 'give-up';
+    return 'unsendable';
   }
   const { url, hostname, port } = checked;
   const { address, family } = checked.addresses[0] as { address: string; family: number };
@@ -118,29 +122,48 @@ async function attempt(
   });
 }
 
+/** How a webhook is delivered: the options, the breaker of the middleware, and (for tests) the resolver. */
+export interface WebhookDelivery {
+  options: ResolvedWebhookOptions;
+  breaker: HostBreaker;
+  /** @default systemResolver */
+  resolve?: Resolver;
+}
+
 /**
  * Calls a job's `callbackUrl` once it ended: `POST` with `{"uuid","status"}` and
  * `?uid=<uuid>` appended, retried after each of `retryDelaysMs` (jittered ±20 %) on a
- * network error, a timeout, 408, 429 or 5xx. Answers whether the call was delivered.
- * Never rejects.
+ * network error, a timeout, 408, 429 or 5xx. Every call first asks the host's breaker:
+ * while it is open the delivery gives up without a call. Answers whether the call was
+ * delivered. Never rejects.
  */
 export async function deliverWebhook(
   callbackUrl: string,
   payload: WebhookPayload,
-  options: ResolvedWebhookOptions,
-  resolve: Resolver = systemResolver,
+  { options, breaker, resolve = systemResolver }: WebhookDelivery,
 ): Promise<boolean> {
+  let host: string;
+  try {
+    host = breakerHostOf(new URL(callbackUrl));
+  } catch {
+    return false;
+  }
   for (let index = 0; index <= options.retryDelaysMs.length; index++) {
     if (index > 0) await sleep(jittered(options.retryDelaysMs[index - 1] as number));
     await webhookSlots.acquire();
     let outcome: Attempt;
     try {
-      outcome = await attempt(callbackUrl, payload, options, resolve);
+      // Asked once a slot is held: calls queued behind a host that just opened don't go out.
+      if (!breaker.admit(host)) return false;
+      outcome = await attempt(callbackUrl, payload, options, resolve).catch((): Attempt => 'unsendable');
     } finally {
       webhookSlots.release();
     }
+    // Any answer (2xx, a redirect, a 4xx not retried) shows the host is up.
+    if (outcome === 'delivered' || outcome === 'give-up') breaker.succeeded(host);
+    else breaker.failed(host);
     if (outcome === 'delivered') return true;
-    if (outcome === 'give-up') return false;
+    if (outcome !== 'retry') return false;
   }
   return false;
 }
