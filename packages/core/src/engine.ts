@@ -1,4 +1,4 @@
-import type { Dispatcher } from './dispatch/inject.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
 import { errorAnswer, jsonAnswer } from './engine/answers.js';
 import { mountPrefix, pathOf } from './engine/context.js';
 import { createRouteMatcher, type BatchRoute } from './engine/routes.js';

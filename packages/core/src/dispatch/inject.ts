@@ -8,16 +8,7 @@ import type { InnerRequest, InnerResponse } from '../operation.js';
 import { answerHasBody, answerHeaders } from './answer-headers.js';
 import { INNER_REQUEST, toError, type Dispatcher, type NodeHandler } from './dispatcher.js';
 
-// Re-exported for the modules that import them from here.
-export {
-  INNER_REQUEST,
-  isInnerRequest,
-  type DispatchControl,
-  type Dispatcher,
-  type DispatchSignal,
-  type NodeHandler,
-} from './dispatcher.js';
-
+/** Options of `createInjectDispatcher`. */
 export interface InjectDispatcherOptions {
   /**
    * Set for frameworks that swap the prototype of `req`/`res` (Express does, in its

@@ -1,4 +1,5 @@
-import type { DispatchControl, Dispatcher } from '../dispatch/inject.js';
+import { DispatchAbort } from '../dispatch/abort.js';
+import type { DispatchControl, Dispatcher } from '../dispatch/dispatcher.js';
 import { BatchError, type ErrorLocation } from '../errors.js';
 import type { BatchEntry, InnerRequest, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
@@ -39,27 +40,13 @@ export interface ExecuteInput {
 type StopReason = 'deadline' | 'cancelled';
 
 /**
- * What the dispatcher gets for one operation. Its abort signal is made only if the
- * dispatcher asks for it: an AbortController per operation was a tenth of the engine's own
- * time, and most operations never abort.
+ * What the dispatcher gets for one operation: its answer-size cap, and a `DispatchAbort`
+ * as its signal (an `AbortController` per operation cost ~4 µs in Node 20, a tenth of a
+ * whole inner request, and most operations never abort).
  */
-class OperationControl implements DispatchControl {
-  private controller: AbortController | undefined;
-  private aborted = false;
-
-  constructor(readonly maxResponseBytes: number) {}
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort();
-    }
-    return this.controller.signal;
-  }
-
-  abort(): void {
-    this.aborted = true;
-    this.controller?.abort();
+class OperationControl extends DispatchAbort implements DispatchControl {
+  constructor(readonly maxResponseBytes: number) {
+    super();
   }
 }
 

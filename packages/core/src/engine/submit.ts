@@ -4,7 +4,7 @@ import { isJsonMediaType, jsonDialect } from '../dialects/json.js';
 import { bulkFormat, parseBulkItems } from '../dialects/bulk.js';
 import { multipartDialect } from '../dialects/multipart.js';
 import { operationsDialect } from '../dialects/operations.js';
-import type { Dispatcher } from '../dispatch/inject.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { BatchError } from '../errors.js';
 import type { JobKind } from '../jobs/job.js';
 import { JOB_FORMATS, type JobService } from '../jobs/service.js';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { isInnerRequest } from '../dispatch/inject.js';
+import { isInnerRequest } from '../dispatch/dispatcher.js';
 import type { BodySource } from './body.js';
 
 /** The facts about the outer request that the engine needs, whatever the framework. */
