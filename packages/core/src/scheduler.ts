@@ -84,7 +84,7 @@ class ReadyQueue {
 /**
  * Runs `count` tasks with bounded concurrency and yields their results in index order, in
  * groups: every result that is ready, in order, at once — so an answer can stream while
- * later operations still run, with one write per group rather than one per operation.
+ * later operations still run.
  * Tasks wait for the tasks they depend on. A task calls `done` once with its result (a
  * callback rather than a promise: a batch runs thousands of them, and each promise layer
  * costs); `skipped(i)` stands in for a task never started because the run was aborted.
