@@ -1,11 +1,30 @@
 import type { ServerResponse } from 'node:http';
-import type { AnswerPart } from '../support/multipart.js';
+import type { AnswerPart, PartSpec } from '../support/multipart.js';
 
 /** The outer Origin the CORS cases allow. */
 export const ORIGIN = 'https://app.example';
 
 /** An answer worth compressing. */
 export const TEXT_20K = Array.from({ length: 1000 }, (_, i) => `line ${i} of a report\n`).join('');
+
+/**
+ * Inner requests that reach the app's `/facts` routes in every shape a request line can
+ * take: query, characters a WHATWG parser would escape, an empty query, HEAD, a CORS
+ * preflight, an unknown route. `FACT_STATUSES` is what both apps answer.
+ */
+export const FACT_REQUESTS: readonly PartSpec[] = [
+  { method: 'GET', url: '/facts' },
+  { method: 'GET', url: '/facts?x=1&y=two' },
+  { method: 'GET', url: "/facts/a\"b{c}|d^e`f?q='x'&r=<y>", headers: { Accept: 'text/html' } },
+  { method: 'GET', url: '/facts?', headers: { 'X-Requested-With': 'XMLHttpRequest', 'User-Agent': 'inner/1' } },
+  { method: 'HEAD', url: '/facts' },
+  { method: 'OPTIONS', url: '/facts', headers: { 'Access-Control-Request-Method': 'PUT' } },
+  { method: 'DELETE', url: '/facts/1' },
+];
+export const FACT_STATUSES = [200, 200, 200, 200, 200, 204, 404];
+
+/** 300 KB of every byte value, for binary bodies. */
+export const BINARY_300K = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256));
 
 const BOUNDARY = '----differential-form';
 

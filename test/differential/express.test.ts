@@ -15,7 +15,16 @@ import multer from 'multer';
 import { describe, expect, it } from 'vitest';
 import { batch } from '@inbatch/express';
 import type { DispatcherKind } from '@inbatch/core';
-import { errorCode, formData, headerApiReport, ORIGIN, TEXT_20K } from './cases.js';
+import {
+  BINARY_300K,
+  errorCode,
+  FACT_REQUESTS,
+  FACT_STATUSES,
+  formData,
+  headerApiReport,
+  ORIGIN,
+  TEXT_20K,
+} from './cases.js';
 import { useDifferential } from './harness.js';
 import type { Observer } from './observer.js';
 
@@ -197,24 +206,13 @@ describe.each(EXPRESS)('the fast dispatcher against light-my-request, on %s', (_
   const outer = { localAddress: '127.0.0.2', headers: { 'X-Forwarded-For': '203.0.113.7', Origin: ORIGIN } };
 
   it('hands the app the same request: line, headers, raw headers, identity, socket, framework view', async () => {
-    const outcome = await same(
-      [
-        { method: 'GET', url: '/facts' },
-        { method: 'GET', url: '/facts?x=1&y=two' },
-        { method: 'GET', url: "/facts/a\"b{c}|d^e`f?q='x'&r=<y>", headers: { Accept: 'text/html' } },
-        { method: 'GET', url: '/facts?', headers: { 'X-Requested-With': 'XMLHttpRequest', 'User-Agent': 'inner/1' } },
-        { method: 'HEAD', url: '/facts' },
-        { method: 'OPTIONS', url: '/facts', headers: { 'Access-Control-Request-Method': 'PUT' } },
-        { method: 'DELETE', url: '/facts/1' },
-      ],
-      { ...outer, path: '/batch?lang=en' },
-    );
-    expect(outcome.reply.parts.map((part) => part.status)).toEqual([200, 200, 200, 200, 200, 204, 404]);
+    const outcome = await same(FACT_REQUESTS, { ...outer, path: '/batch?lang=en' });
+    expect(outcome.reply.parts.map((part) => part.status)).toEqual(FACT_STATUSES);
     expect(outcome.observations.c1?.framework).toMatchObject({ ip: '203.0.113.7', query: { lang: 'en' } });
   });
 
   it('hands the app the same bodies: JSON, form, text, 300 KB of binary, multipart upload, empty', async () => {
-    const binary = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256));
+    const binary = BINARY_300K;
     const outcome = await same(
       [
         { method: 'POST', url: '/json', headers: { 'Content-Type': 'application/json' }, body: '{"a":[1,2],"b":"ü"}' },

@@ -12,7 +12,7 @@ import compress from 'koa-compress';
 import { describe, expect, it } from 'vitest';
 import { batch } from '@inbatch/koa';
 import type { DispatcherKind } from '@inbatch/core';
-import { errorCode, headerApiReport, ORIGIN, TEXT_20K } from './cases.js';
+import { BINARY_300K, errorCode, FACT_REQUESTS, FACT_STATUSES, headerApiReport, ORIGIN, TEXT_20K } from './cases.js';
 import { useDifferential } from './harness.js';
 import type { Observer } from './observer.js';
 
@@ -150,25 +150,14 @@ describe.each(KOA)('the fast dispatcher against light-my-request, on %s', (name,
   const outer = { localAddress: '127.0.0.2', headers: { 'X-Forwarded-For': '203.0.113.7', Origin: ORIGIN } };
 
   it('hands the app the same request: line, headers, raw headers, identity, socket, Koa’s view', async () => {
-    const outcome = await same(
-      [
-        { method: 'GET', url: '/facts' },
-        { method: 'GET', url: '/facts?x=1&y=two' },
-        { method: 'GET', url: "/facts/a\"b{c}|d^e`f?q='x'&r=<y>", headers: { Accept: 'text/html' } },
-        { method: 'GET', url: '/facts?', headers: { 'User-Agent': 'inner/1' } },
-        { method: 'HEAD', url: '/facts' },
-        { method: 'OPTIONS', url: '/facts' },
-        { method: 'DELETE', url: '/facts/1' },
-      ],
-      { ...outer, path: '/batch?lang=en' },
-    );
-    expect(outcome.reply.parts.map((part) => part.status)).toEqual([200, 200, 200, 200, 200, 204, 404]);
+    const outcome = await same(FACT_REQUESTS, { ...outer, path: '/batch?lang=en' });
+    expect(outcome.reply.parts.map((part) => part.status)).toEqual(FACT_STATUSES);
     expect(outcome.observations.c1?.framework).toMatchObject({ ip: '203.0.113.7', query: { lang: 'en' } });
     expect(outcome.observations.c1?.request).toMatchObject({ isIncomingMessage: false, setTimeout: 'undefined' });
   });
 
   it('hands the app the same bodies: JSON, form, text, 300 KB of binary, empty', async () => {
-    const binary = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256));
+    const binary = BINARY_300K;
     const outcome = await same(
       [
         { method: 'POST', url: '/json', headers: { 'Content-Type': 'application/json' }, body: '{"a":[1,2],"b":"ü"}' },
