@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBatchEngine, createInjectDispatcher, outerRequestFromNode, sendNodeAnswer } from '@inbatch/core';
+import { createBatchEngine, createDispatcher, outerRequestFromNode, sendNodeAnswer } from '@inbatch/core';
 import { listen } from '../support/apps.js';
 import { sendBatch } from '../support/http.js';
 import { buildBatch } from '../support/multipart.js';
@@ -11,7 +11,7 @@ function handler(req: IncomingMessage, res: ServerResponse) {
   res.end(JSON.stringify({ url: req.url, ip: req.socket.remoteAddress }));
 }
 const engine = createBatchEngine({ maxOperations: 100 });
-const dispatcher = createInjectDispatcher(handler);
+const dispatcher = createDispatcher(handler, { kind: engine.options.dispatcher });
 function listener(req: IncomingMessage, res: ServerResponse) {
   const route = engine.match(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname);
   if (route === undefined) return handler(req, res);
