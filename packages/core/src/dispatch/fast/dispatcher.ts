@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { BatchError } from '../../errors.js';
 import type { InnerResponse } from '../../operation.js';
 import { toError, type Dispatcher, type NodeHandler } from '../dispatcher.js';
-import { watchAbort } from './abort-watch.js';
 import { Exchange } from './exchange.js';
 import { FastRequest } from './request.js';
 import { FastResponse } from './response.js';
@@ -79,7 +78,7 @@ export function createFastDispatcher(handler: NodeHandler, options: FastDispatch
       } catch (error) {
         res.destroy(toError(error));
       }
-      if (!exchange.closing) watchAbort(exchange);
+      exchange.armAbort();
     });
   };
 }

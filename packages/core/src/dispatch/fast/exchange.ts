@@ -3,7 +3,6 @@ import { reasonPhrase } from '../../http-grammar.js';
 import type { InnerRequest, InnerResponse } from '../../operation.js';
 import { answerHasBody, answerHeaders } from '../answer-headers.js';
 import type { DispatchControl } from '../dispatcher.js';
-import { unwatchAbort } from './abort-watch.js';
 import type { FastRequest } from './request.js';
 import type { FastResponse } from './response.js';
 import type { InnerSocket, SocketOwner } from './socket.js';
@@ -46,8 +45,6 @@ export class Exchange implements SocketOwner {
   settled = false;
   /** Whether the close events were emitted (or are scheduled). */
   closing = false;
-  /** Where abort-watch.ts holds it until its signal is listened to; -1 when it doesn't. */
-  watchSlot = -1;
   /**
    * The status line as the head was sent (what a client would have received): set when
    * the head is stored, since a wrapper of writeHead (on-headers) may change
@@ -138,10 +135,9 @@ export class Exchange implements SocketOwner {
   }
 
   /**
-   * Starts listening to the engine's signal. Deferred until the operation outlives the
-   * tick it started in (most answer synchronously or within their microtasks, and an
-   * AbortSignal listener costs more than a whole Koa request); `aborted` is read then, so
-   * an abort in between is not missed (see abort-watch.ts).
+   * Listens to the engine's signal once the app has the request: an abort closes the
+   * response, so the app sees its client go away. The engine's signal is a `DispatchAbort`
+   * (a listener is an array push); an `AbortSignal` works too.
    */
   armAbort(): void {
     if (this.closing) return;
@@ -191,7 +187,6 @@ export class Exchange implements SocketOwner {
     if (this.closing) return;
     this.closing = true;
     this.#disarm();
-    unwatchAbort(this);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#closeError = error;
     this.#lost = lost;
