@@ -18,8 +18,8 @@ import { pairedRatio, summarize } from './stats.js';
  *   pnpm --filter @inbatch/bench dispatchers [--n 1000] [--seconds 20] [--only express-get,koa-post]
  *                                            [--signal dispatch-abort|abort-controller]
  *
- * `--signal abort-controller` gives each operation an AbortController, as the engine does
- * today, instead of the lightweight DispatchAbort: the difference is the engine's cost.
+ * `--signal abort-controller` gives each operation an AbortController, as the engine did
+ * before it used the lightweight DispatchAbort: the difference is what an AbortSignal costs.
  */
 
 const { values } = parseArgs({

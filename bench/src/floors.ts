@@ -201,10 +201,9 @@ export function dispatcherDiagnostic(
       ? createExpressDispatcher(handler as unknown as ExpressApp, kind)
       : createDispatcher(handler, { kind });
   const run = floorRunner(scenario, async (op) => {
-    // A fresh signal per operation, as the engine makes (one shared signal would collect a
-    // listener per request in flight). An AbortController's signal costs ~3 µs in Node 20
-    // — the engine's cost, not the dispatcher's — so the row uses the lightweight one
-    // unless asked (`dispatchers --signal abort-controller`).
+    // A fresh DispatchAbort per operation, as the engine makes (one shared signal would
+    // collect a listener per request in flight). `dispatchers --signal abort-controller`
+    // gives each an AbortController instead, to show what an AbortSignal costs (~3 µs).
     const control = {
       signal: signal === 'abort-controller' ? new AbortController().signal : new DispatchAbort().signal,
       maxResponseBytes: 1024 * 1024,

@@ -74,17 +74,23 @@ export function checkTarget(raw: string, maxLength: number): CheckedTarget {
   return { url: raw, path: parsed.pathname, search: parsed.search };
 }
 
-// Characters the WHATWG URL parser leaves as they are in a path and a query:
-// unreserved, the sub-delims but `'`, and ":", "@", "/", "?", "%".
-const PLAIN = new Uint8Array(128);
+// Characters the WHATWG URL parser leaves as they are in a path and a query of an http:
+// URL: unreserved, the sub-delims but `'`, and ":", "@", "/", "?", "%". Anything else
+// (quotes, `<>`, `` ` ``, `{}`, `^`, `|`, `[]`, `'`, `\`, `#`, spaces, controls, non-ASCII)
+// may be percent-encoded or reinterpreted.
+const VERBATIM = new Uint8Array(128);
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&()*+,;=:@/?%') {
-  PLAIN[c.charCodeAt(0)] = 1;
+  VERBATIM[c.charCodeAt(0)] = 1;
+}
+
+/** Whether the WHATWG URL parser keeps this character (a UTF-16 code) as written in a path or a query. */
+export function isVerbatimUrlChar(code: number): boolean {
+  return code < 128 && VERBATIM[code] === 1;
 }
 
 function isPlainTarget(raw: string): boolean {
   for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c >= 128 || PLAIN[c] !== 1) return false;
+    if (!isVerbatimUrlChar(raw.charCodeAt(i))) return false;
   }
   return true;
 }

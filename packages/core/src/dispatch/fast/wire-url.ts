@@ -1,16 +1,8 @@
+import { isVerbatimUrlChar } from '../../policy/target.js';
+
 // What light-my-request (and so the reference dispatcher) hands the app: the target parsed
 // against this origin, `pathname + search`.
 const BASE = 'http://localhost';
-
-// Characters the WHATWG URL parser leaves exactly as written in the path and the query of
-// an http: URL. Anything else (quotes, `<>`, `` ` ``, `{}`, `^`, `|`, `[]`, `'`, `\`, `#`,
-// spaces, controls, non-ASCII) may be percent-encoded or reinterpreted, so such targets
-// take the parser. checkTarget already refuses most of them (THREATS T16/V6).
-const VERBATIM = new Uint8Array(128);
-for (const c of '-._~!$&()*+,;=:@/%?') VERBATIM[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) VERBATIM[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) VERBATIM[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) VERBATIM[c] = 1;
 
 function isDotSegmentStart(target: string, i: number): boolean {
   // `/.` starts a `.` or `..` segment, which the parser resolves; `%2e` is a dot to it too.
@@ -32,7 +24,8 @@ export function wireUrl(target: string): string {
   let inQuery = false;
   for (let i = 0; i < target.length; i++) {
     const c = target.charCodeAt(i);
-    if (c >= 128 || VERBATIM[c] !== 1) return parsedUrl(target);
+    // A character the parser may rewrite: let it (checkTarget refuses most of them, THREATS T16/V6).
+    if (!isVerbatimUrlChar(c)) return parsedUrl(target);
     if (c === 0x3f) inQuery = true;
     else if (c === 0x2f && !inQuery && isDotSegmentStart(target, i)) return parsedUrl(target);
   }
