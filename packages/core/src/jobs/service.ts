@@ -243,12 +243,11 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
         // Only operations that must not run twice wait for their mark to be stored; the
         // marks of idempotent ones ride along with the next pipelined write.
         gate: (index, request) => {
-          const marked = marks.begin(id, [index]);
           if (IDEMPOTENT_METHODS.has(request.method)) {
-            marked.catch(() => undefined);
+            marks.begin(id, [index], false).catch(() => undefined);
             return undefined;
           }
-          return marked;
+          return marks.begin(id, [index], true);
         },
       },
     ).finally(() => running.delete(id));
@@ -293,6 +292,7 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
           idempotency,
           reserveBytes: options.maxTotalResponseBytes,
           now: now(),
+          leaseMs: options.jobTimeoutMs,
         },
       );
       switch (creation.outcome) {

@@ -34,6 +34,11 @@ export interface JobClaim {
   /** Bytes of answers to set aside for the job: the most it may record. */
   reserveBytes: number;
   now: number;
+  /**
+   * How long the job may run (`jobTimeoutMs`): a shared store holds the owner lock at least
+   * this long, so a lock whose holder died is freed in bounded time.
+   */
+  leaseMs?: number;
 }
 
 /** What `create` did. */
@@ -133,9 +138,10 @@ export interface JobRunQueue {
   enqueue(id: string, plan: JobPlanData): Promise<void>;
   /**
    * Marks operations as started, before they are dispatched: after a crash, a marked
-   * operation with no answer was in flight and is not run again. Writes are pipelined.
+   * operation with no answer was in flight and is not run again. Writes are pipelined;
+   * `urgent` ones (something waits on them) go out at once.
    */
-  begin(id: string, indices: readonly number[]): Promise<void>;
+  begin(id: string, indices: readonly number[], urgent: boolean): Promise<void>;
 }
 
 /** Whether a job's status document is still kept: it is running, or ended less than `statusTtlMs` ago. */
