@@ -183,7 +183,9 @@ export async function startAsyncApp(framework: Framework, given: BatchOptions = 
   const hits: string[] = [];
   const gates = new Gates();
   const store =
-    given.store === undefined && STORE_UNDER_TEST === 'redis' && (await redisReachable()) ? testRedisStore() : undefined;
+    given.store === undefined && STORE_UNDER_TEST === 'redis' && (await redisReachable())
+      ? testRedisStore()
+      : undefined;
   const options: BatchOptions = store === undefined ? given : { ...given, store };
   let listener: RequestListener;
   if (framework === 'express5' || framework === 'express4') {

@@ -112,7 +112,9 @@ function closest(name: string, known: readonly string[]): string | undefined {
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`inbatch: redisJobStore option "${name}" must be a positive integer, got ${String(value)}`);
+    throw new TypeError(
+      `inbatch: redisJobStore option "${name}" must be a positive integer, got ${JSON.stringify(value) ?? typeof value}`,
+    );
   }
   return value;
 }
@@ -131,8 +133,14 @@ export function resolveStoreOptions(options: RedisJobStoreOptions): ResolvedStor
     }
   }
   const connection: unknown = options.connection;
-  if (connection === undefined || connection === null || (typeof connection !== 'object' && typeof connection !== 'string')) {
-    throw new TypeError('inbatch: redisJobStore option "connection" must be ioredis options, an ioredis client or a redis:// URL');
+  if (
+    connection === undefined ||
+    connection === null ||
+    (typeof connection !== 'object' && typeof connection !== 'string')
+  ) {
+    throw new TypeError(
+      'inbatch: redisJobStore option "connection" must be ioredis options, an ioredis client or a redis:// URL',
+    );
   }
   const prefix: unknown = options.prefix ?? REDIS_STORE_DEFAULTS.prefix;
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {

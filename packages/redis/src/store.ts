@@ -274,7 +274,8 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
           [Error | null, Array<string | null>],
         ];
         const [ownerKey, lease] = ownerFields ?? [];
-        if (planError ?? begunError ?? ownerError) throw planError ?? begunError ?? ownerError;
+        const readError = planError ?? begunError ?? ownerError;
+        if (readError !== null) throw readError;
         if (sealed === null) {
           // No plan means the job ended (its plan is deleted then) or was deleted: nothing to run.
           const record = await readJob(id);
@@ -297,7 +298,11 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
         });
       };
       worker = new Worker(QUEUE_NAME, runOne, {
-        connection: { ...connection, maxRetriesPerRequest: null, connectionName: 'inbatch:worker' } as ConnectionOptions,
+        connection: {
+          ...connection,
+          maxRetriesPerRequest: null,
+          connectionName: 'inbatch:worker',
+        } as ConnectionOptions,
         prefix: `${base}:q`,
         concurrency: settings.workerConcurrency,
         lockDuration: settings.lockDurationMs,
@@ -306,7 +311,7 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
         maxStalledCount: 20,
       });
       worker.on('error', settings.onError);
-      worker.on('failed', (job, error) => {
+      worker.on('failed', (job: Job<{ id: string }> | undefined, error: Error) => {
         if (job === undefined) return;
         const attempts = job.opts.attempts ?? 1;
         if (job.attemptsMade >= attempts || error.name === 'UnrecoverableError' || /stalled/i.test(error.message)) {
@@ -330,9 +335,9 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
 
     begin(id: string, indices: readonly number[], urgent: boolean): Promise<void> {
       if (indices.length === 0) return Promise.resolve();
-      return writes.write<unknown>((pipeline) => pipeline.sadd(keys.begun(id), ...indices.map(String)), urgent).then(
-        () => undefined,
-      );
+      return writes
+        .write<unknown>((pipeline) => pipeline.sadd(keys.begun(id), ...indices.map(String)), urgent)
+        .then(() => undefined);
     },
   };
 
@@ -398,12 +403,14 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
     },
 
     async start(id: string, now: number): Promise<void> {
-      await writes.write((pipeline) => (pipeline as unknown as ScriptCommands).inbatchStart(keys.job(id), now));
+      await writes.write((pipeline) => {
+        void (pipeline as unknown as ScriptCommands).inbatchStart(keys.job(id), now);
+      });
     },
 
     async record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt> {
-      const cancel = await writes.write<number>((pipeline) =>
-        (pipeline as unknown as ScriptCommands).inbatchRecord(
+      const cancel = await writes.write<number>((pipeline) => {
+        void (pipeline as unknown as ScriptCommands).inbatchRecord(
           keys.job(id),
           keys.answers(id),
           keys.used,
@@ -416,8 +423,8 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
           isSuccess(answer) ? '1' : '0',
           answer.completedAt,
           settings.keepMs,
-        ),
-      );
+        );
+      });
       return { cancelRequested: cancel === 1 };
     },
 

@@ -42,7 +42,7 @@ export type ParsedBatch = (
   | { kind: 'job'; dialect: JsonJobDialect; entries: BatchEntry[]; webhook: JobWebhook | null }
 ) & {
   /** What was parsed: the raw body (bytes dialects) or the JSON value; a job's plan keeps it. */
-  input: Buffer | unknown;
+  input: unknown;
 };
 
 /**

@@ -113,7 +113,11 @@ export async function handleSubmit(
       context,
       plan: () =>
         planData(
-          { kind, input: parsed.input, ...(kind === 'multipart' ? { contentType: outer.headers['content-type'] } : {}) },
+          {
+            kind,
+            input: parsed.input,
+            ...(kind === 'multipart' ? { contentType: outer.headers['content-type'] } : {}),
+          },
           context,
         ),
       webhook: parsed.kind === 'job' ? parsed.webhook : null,

@@ -36,7 +36,7 @@ export interface JobPlanData {
 export interface PlanSource {
   kind: JobKind;
   /** The raw body (multipart) or the parsed JSON value. */
-  input: Buffer | unknown;
+  input: unknown;
   contentType?: string | undefined;
   resource?: string | undefined;
 }

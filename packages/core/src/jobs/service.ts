@@ -22,13 +22,7 @@ import { isoSeconds, jobLinks, type JobFormat } from './format.js';
 import { isFinalState, summarize, type JobAnswer, type JobKind, type JobRecord, type JobWebhook } from './job.js';
 import { rebuildPlan, type JobPlanData, type RebuiltPlan } from './plan.js';
 import { runJob, storedResult, type JobPlan } from './runner.js';
-import {
-  isStatusKept,
-  type IdempotencyClaim,
-  type IdempotentJob,
-  type JobRunQueue,
-  type QueuedJob,
-} from './store.js';
+import { isStatusKept, type IdempotencyClaim, type IdempotentJob, type JobRunQueue, type QueuedJob } from './store.js';
 import { jsonJobFormat, multipartJobFormat } from './sync-formats.js';
 
 const gzipAsync = promisify(gzip);
