@@ -456,7 +456,12 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
         // This process's own writes still waiting go first: it reads what it wrote.
         writes.flush();
         const job = await readJob(id);
-        return job !== undefined && isResultKept(job, now) ? job : undefined;
+        if (job === undefined) return undefined;
+        if (isResultKept(job, now)) return job;
+        // Past its files' expiry by the app's clock: deleted now, as the memory store does.
+        roundTrips++;
+        await commands.inbatchExpire(keys.used, keys.usage, keys.ends, now, base);
+        return undefined;
       });
     },
 
