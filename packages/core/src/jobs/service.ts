@@ -107,20 +107,13 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
   /** Live progress streams open in this process (issue 16: capped per owner and in all). */
   const streams = new StreamSlots(MAX_EVENT_STREAMS, MAX_EVENT_STREAMS_PER_OWNER);
 
-  /** Changes of a job: the store's own notifications, or a read once a second for a store without them. */
-  const watchJob = (id: string, onChange: () => void): (() => void) => {
-    if (store.watch !== undefined) return store.watch(id, onChange);
-    const timer = setInterval(onChange, 1000);
-    return () => clearInterval(timer);
-  };
-
   const eventStream = (outer: OuterRequest, job: JobRecord, links: ReturnType<typeof jobLinks>): BatchAnswer => {
     const release = streams.take(job.owner);
     const format = JOB_FORMATS[job.kind];
     return eventStreamAnswer({
       first: job,
       read: () => store.read(job.id, now()),
-      watch: (onChange) => watchJob(job.id, onChange),
+      watch: (onChange) => store.watch(job.id, onChange),
       word: (current) => format.word(current),
       document: (current) => format.status(current, links).body,
       signal: outer.signal,
