@@ -19,6 +19,7 @@ export {
   type ResolvedOptions,
   type ResolvedWebhookOptions,
 } from './options.js';
+export { checkOptionNames } from './option-names.js';
 export {
   DISPATCHER_KINDS,
   INNER_REQUEST,
