@@ -126,6 +126,7 @@ export async function handleSubmit(
     signal: outer.signal,
     abortRunning: true,
     deadlineMs: options.batchTimeoutMs,
+    trace: { outer: outer.incoming },
   });
   return {
     status: 200,
