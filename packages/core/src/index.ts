@@ -19,6 +19,8 @@ export {
   type ResolvedOptions,
   type ResolvedWebhookOptions,
 } from './options.js';
+export { checkOptionNames } from './option-names.js';
+export { INNER_END_CHANNEL, INNER_START_CHANNEL, type InnerRequestMessage } from './tracing.js';
 export {
   DISPATCHER_KINDS,
   INNER_REQUEST,

@@ -1,11 +1,13 @@
 import { compileBulkResources, type BulkResource, type CompiledBulkResource } from './dialects/bulk-rules.js';
 import { DISPATCHER_KINDS, type DispatcherKind } from './dispatch/dispatcher.js';
+import { loadLightMyRequest } from './dispatch/light-my-request.js';
 import type { JobSummary } from './jobs/job.js';
 import { createMemoryJobStore } from './jobs/memory-store.js';
 import { compileOwner, type OwnerFacts, type OwnerRule } from './jobs/owner.js';
 import type { JobStore } from './jobs/store.js';
 import { compileLoadScores, type LoadScoreRule, type LoadScores } from './policy/load-score.js';
 import { compileQueryCaps, type CompiledQueryCaps, type QueryCaps } from './policy/query-caps.js';
+import { checkOptionNames } from './option-names.js';
 import { normalizePathForMatch } from './policy/target.js';
 
 /** What an `allow` rule sees of an inner request. */
@@ -284,6 +286,9 @@ type Unlisted = Exclude<keyof BatchOptions, keyof typeof DEFAULTS | (typeof OPTI
 const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyOptionListed;
 
+/** Every option name of `batch()`: a name outside it is refused as a likely typo. */
+const OPTION_NAMES: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONS_WITHOUT_DEFAULT];
+
 /** Fixed caps of the multipart parser (THREATS T2/T3); not options, documented in the README. */
 export const PARSER_LIMITS = {
   /** One header line of a part or of its nested request. */
@@ -407,6 +412,8 @@ function resolveDispatcher(value: unknown): DispatcherKind {
       `inbatch: ${source} must be ${DISPATCHER_KINDS.map((kind) => `"${kind}"`).join(' or ')}, got ${shown(chosen)}`,
     );
   }
+  // An optional peer dependency: a missing one is said at mount, not at the first batch.
+  if (chosen === 'light-my-request') loadLightMyRequest();
   return chosen as DispatcherKind;
 }
 
@@ -478,6 +485,7 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('inbatch: options must be an object');
   }
+  checkOptionNames('batch()', options, OPTION_NAMES);
   const path = basePath('path', options.path, DEFAULTS.path);
   const bulkPath = basePath('bulkPath', options.bulkPath, DEFAULTS.bulkPath);
   const methods: unknown = options.methods === undefined ? DEFAULTS.methods : options.methods;

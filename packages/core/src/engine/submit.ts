@@ -1,4 +1,4 @@
-import { parseContentType } from '../content-type.js';
+import { describeReceivedType, parseContentType } from '../content-type.js';
 import type { Dialect, JsonJobDialect } from '../dialects/dialect.js';
 import { isJsonMediaType, jsonDialect } from '../dialects/json.js';
 import { bulkFormat, parseBulkItems } from '../dialects/bulk.js';
@@ -92,7 +92,7 @@ export async function handleSubmit(
   if (contentType === undefined || candidates.length === 0) {
     throw new BatchError(
       'batch.unsupported_media_type',
-      'Send the batch as multipart/mixed; boundary=… or as application/json.',
+      `Send the batch as multipart/mixed; boundary=… or as application/json (got ${describeReceivedType(outer.headers['content-type'])}).`,
     );
   }
   refuseEncoding(outer);
@@ -137,6 +137,7 @@ export async function handleSubmit(
     signal: outer.signal,
     abortRunning: true,
     deadlineMs: options.batchTimeoutMs,
+    trace: { outer: outer.incoming },
   });
   return {
     status: 200,
@@ -164,7 +165,10 @@ export async function handleBulk(
   }
   const contentType = parseContentType(outer.headers['content-type']);
   if (contentType === undefined || !isJsonMediaType(contentType.mediaType)) {
-    throw new BatchError('batch.unsupported_media_type', 'Send the items as application/json.');
+    throw new BatchError(
+      'batch.unsupported_media_type',
+      `Send the items as application/json (got ${describeReceivedType(outer.headers['content-type'])}).`,
+    );
   }
   refuseEncoding(outer);
   const input = await readJsonBody(outer.body, options);

@@ -18,6 +18,8 @@ export interface OuterRequest {
   body: BodySource;
   /** Aborted when the client goes away before the answer is complete. */
   signal: AbortSignal;
+  /** The request as Node received it, handed to tracing subscribers (tracing.ts). */
+  incoming?: IncomingMessage;
 }
 
 /** What the engine answers; adapters only copy it onto their framework's response. */
@@ -73,6 +75,7 @@ export function outerRequestFromNode(
     isInner: isInnerRequest(req),
     body: bodySource(req, facts.captured),
     signal: controller.signal,
+    incoming: req,
   };
 }
 
