@@ -117,8 +117,8 @@ describe.skipIf(!available)('two instances on one Redis', () => {
     const busy = await sendJson(b.url, '/batch', held('other'), { headers: ALICE });
     expect(busy.status).toBe(409);
     expect(busy.json().error).toMatchObject({ code: 'batch.owner_busy', jobId: first.json().uuid });
-    a.gates.openAll();
-    b.gates.openAll();
+    a.gates.open('lock');
+    b.gates.open('lock');
     await waitForJob(b.url, first.json().uuid, { headers: ALICE });
 
     const keyed = { ...ALICE, 'idempotency-key': 'order-17' };
