@@ -29,6 +29,7 @@ export const BATCH_ERROR_STATUS = {
   'batch.job_expired': 410,
   'batch.job_not_finished': 409,
   'batch.overloaded': 429,
+  'batch.busy': 503,
   'batch.part.malformed': 400,
   'batch.part.method': 400,
   'batch.part.target': 400,

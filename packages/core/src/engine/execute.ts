@@ -31,6 +31,11 @@ export interface ExecuteInput {
    * the inherited context once the last one started (jobs; THREATS T25).
    */
   releaseCredentials?: boolean;
+  /**
+   * Backpressure for a streamed answer: no operation starts while the answers finished but
+   * not yet taken by the writer weigh more than this many bytes (see `ANSWER_HIGH_WATER_BYTES`).
+   */
+  highWaterBytes?: number;
   /** Called as each operation starts. */
   onStart?: (index: number) => void;
   /** Called once per operation as soon as it is settled, in finish order; `started` is false for ones never started. */
@@ -212,6 +217,9 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
       inFlight: input.inFlight,
       signal: noMoreStarts.signal,
       dependsOn: entries.map((entry) => entry.dependsOn),
+      ...(input.highWaterBytes === undefined
+        ? {}
+        : { highWater: { bytes: input.highWaterBytes, sizeOf: (result: OperationResult) => result.body.length } }),
     });
     completed = true;
   } finally {
