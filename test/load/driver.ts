@@ -25,7 +25,13 @@ export async function startLoadServer(framework: 'express' | 'koa', options: Bat
     fileURLToPath(new URL('./server.ts', import.meta.url)),
     [framework, JSON.stringify(options)],
     {
-      execArgv: ['--expose-gc', '--conditions=inbatch-source', '--import', 'tsx'],
+      execArgv: [
+        '--expose-gc',
+        '--conditions=inbatch-source',
+        '--import',
+        'tsx',
+        ...(process.env.LOAD_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );

@@ -16,6 +16,10 @@ export interface LoadStats {
   resources: string[];
   /** Open connections to the server. */
   connections: number;
+  /** V8 heap used plus external memory (buffers), after a collection when exposed. */
+  heap: number;
+  /** Event-loop stalls of 50 ms or more since the last reset: [ms since reset, ms late]. */
+  stalls: Array<[number, number]>;
   /** Errors handed to `onError`. */
   unexpectedErrors: number;
   /** uncaughtException and unhandledRejection events. */

@@ -67,14 +67,25 @@ function peakRss(): number {
   return sampledPeak;
 }
 
+// Every 20 ms: the RSS (where the kernel's peak is not available) and how late the event
+// loop ran this callback — the stalls an ordinary request would have waited through.
 let sampledPeak = process.memoryUsage.rss();
+let resetAt = performance.now();
+let lastTick = performance.now();
+let stalls: Array<[number, number]> = [];
 const sampler = setInterval(() => {
+  const now = performance.now();
+  const late = now - lastTick - 20;
+  lastTick = now;
+  if (late >= 50) stalls.push([Math.round(now - resetAt), Math.round(late)]);
   sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 }, 20);
 sampler.unref();
 
 function resetPeak(): void {
   sampledPeak = process.memoryUsage.rss();
+  resetAt = performance.now();
+  stalls = [];
   try {
     writeFileSync('/proc/self/clear_refs', '5');
   } catch {
@@ -106,6 +117,8 @@ process.on('message', (message: { type: string }) => {
       current: process.memoryUsage.rss(),
       resources: process.getActiveResourcesInfo(),
       connections: 0,
+      heap: process.memoryUsage().heapUsed + process.memoryUsage().external,
+      stalls,
       unexpectedErrors,
       processErrors,
     };
