@@ -41,7 +41,7 @@ const batches = Number(values.batches);
 const server = await startLoadServer(framework, JSON.parse(values.options) as object);
 try {
   // Warm up (JIT, lazily built state), then measure from a clean baseline.
-  for (let i = 0; i < 3; i++) await sendPlannedBatch(server.url, { parts: 100, bytes: plan.bytes });
+  for (let i = 0; i < 3; i++) await sendPlannedBatch(server.url, { parts: plan.parts, bytes: plan.bytes });
   await server.reset();
   const built = planBody(plan);
   const started = performance.now();
