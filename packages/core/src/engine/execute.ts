@@ -45,6 +45,11 @@ export interface ExecuteInput {
   gate?: (index: number, request: InnerRequest) => Promise<void> | undefined;
   /** What inner requests are published with on `node:diagnostics_channel` (tracing.ts). */
   trace?: TraceSource;
+  /**
+   * Backpressure for a streamed answer: no operation starts while the answers finished but
+   * not yet taken by the writer weigh more than this many bytes (see `ANSWER_HIGH_WATER_BYTES`).
+   */
+  highWaterBytes?: number;
   /** Called as each operation starts. */
   onStart?: (index: number) => void;
   /** Called once per operation as soon as it is settled, in finish order; `started` is false for ones never started. */
@@ -259,6 +264,9 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
       inFlight: input.inFlight,
       signal: noMoreStarts.signal,
       dependsOn: entries.map((entry) => entry.dependsOn),
+      ...(input.highWaterBytes === undefined
+        ? {}
+        : { highWater: { bytes: input.highWaterBytes, sizeOf: (result: OperationResult) => result.body.length } }),
     });
     completed = true;
   } finally {
