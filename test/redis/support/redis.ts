@@ -59,15 +59,23 @@ export function testClient(port = SHARED_REDIS_PORT): Redis {
   return client;
 }
 
-/** Deletes every key under `prefix` (SCAN + DEL, never FLUSHALL: the Redis is shared). */
-export async function deleteKeys(client: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
+/** Every key under `prefix` (SCAN, never KEYS: the Redis is shared). */
+export async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
     const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
     cursor = next;
-    if (keys.length > 0) deleted += await client.del(...keys);
+    found.push(...keys);
   } while (cursor !== '0');
+  return found;
+}
+
+/** Deletes every key under `prefix` (SCAN + DEL, never FLUSHALL: the Redis is shared). */
+export async function deleteKeys(client: Redis, prefix: string): Promise<number> {
+  const keys = await keysUnder(client, prefix);
+  let deleted = 0;
+  for (let i = 0; i < keys.length; i += 500) deleted += await client.del(...keys.slice(i, i + 500));
   return deleted;
 }
 
