@@ -14,6 +14,13 @@ import type { BatchOptions } from '@inbatch/core';
 import { batch as expressBatch } from '@inbatch/express';
 import { batch as koaBatch } from '@inbatch/koa';
 import { listen, type Framework } from '../support/apps.js';
+import { redisReachable, testRedisStore } from '../support/redis.js';
+
+/**
+ * The store the async suite runs on: the memory store (the default), or, in the vitest
+ * project `redis`, a Redis store with a fresh prefix per app — one contract suite, two stores.
+ */
+export const STORE_UNDER_TEST = process.env.INBATCH_TEST_STORE === 'redis' ? 'redis' : 'memory';
 
 /** The bearer token the `/private` route wants; tests check it never shows up anywhere. */
 export const SECRET_TOKEN = 's3cret-token-7f1c';
@@ -172,9 +179,14 @@ function koaAsyncApp(flavor: 'koa3' | 'koa2', hits: string[], gates: Gates, opti
 }
 
 /** The async test API on one framework, listening on 127.0.0.1. */
-export async function startAsyncApp(framework: Framework, options: BatchOptions = {}): Promise<AsyncApp> {
+export async function startAsyncApp(framework: Framework, given: BatchOptions = {}): Promise<AsyncApp> {
   const hits: string[] = [];
   const gates = new Gates();
+  const store =
+    given.store === undefined && STORE_UNDER_TEST === 'redis' && (await redisReachable())
+      ? testRedisStore()
+      : undefined;
+  const options: BatchOptions = store === undefined ? given : { ...given, store };
   let listener: RequestListener;
   if (framework === 'express5' || framework === 'express4') {
     listener = expressAsyncApp(framework, hits, gates, options);
@@ -191,6 +203,7 @@ export async function startAsyncApp(framework: Framework, options: BatchOptions 
     close: async () => {
       gates.openAll();
       await listening.close();
+      await store?.close();
     },
   };
 }

@@ -25,6 +25,14 @@ export interface BatchEngine {
    * Without `route`, the request's own path is matched (`batch()` mounted at the root).
    */
   handle(outer: OuterRequest, dispatcher: Dispatcher, route?: BatchRoute): Promise<BatchAnswer>;
+  /**
+   * True while the store runs jobs through a shared queue (several processes) that this
+   * process does not serve yet. An adapter learns its app from the first request it sees
+   * and then calls `serve` once, so this process runs jobs too.
+   */
+  readonly wantsDispatcher: boolean;
+  /** Starts running a shared store's jobs in this process, through the app `dispatcher()` reaches. */
+  serve(dispatcher: () => Dispatcher): void;
 }
 
 /** `GET {path}/limits`, in the operations seed's shape; `defaultLoadScore` and `queryCaps` are ours. */
@@ -79,8 +87,13 @@ export function createBatchEngine(options?: BatchOptions): BatchEngine {
   };
   const match = createRouteMatcher(resolved);
   const limits = limitsBody(resolved);
+  const jobs = state.jobs;
   return {
     options: resolved,
+    get wantsDispatcher() {
+      return jobs.wantsDispatcher;
+    },
+    serve: (dispatcher) => jobs.serve(dispatcher),
     match,
     isBatchPath: (path) => normalizePathForMatch(path) === resolved.matchPath,
     handle: async (outer, dispatcher, matched) => {

@@ -29,6 +29,7 @@ export const BATCH_ERROR_STATUS = {
   'batch.job_expired': 410,
   'batch.job_not_finished': 409,
   'batch.overloaded': 429,
+  'batch.store_unavailable': 503,
   'batch.part.malformed': 400,
   'batch.part.method': 400,
   'batch.part.target': 400,
@@ -42,6 +43,7 @@ export const BATCH_ERROR_STATUS = {
   'batch.part.reference': 424,
   'batch.part.response_too_large': 502,
   'batch.part.dispatch_failed': 502,
+  'batch.part.interrupted': 502,
   'batch.part.not_started': 503,
   'batch.part.timeout': 504,
 } as const satisfies Record<string, number>;

@@ -60,11 +60,18 @@ export {
   isStatusKept,
   type IdempotencyClaim,
   type IdempotentJob,
+  type FinishedJob,
   type JobClaim,
   type JobCreation,
+  type JobRunQueue,
   type JobStore,
+  type JobWorker,
+  type QueuedJob,
   type RecordReceipt,
 } from './jobs/store.js';
+export type { JobPlanData } from './jobs/plan.js';
+export type { BatchContext } from './engine/context.js';
+export { answerSize, isSuccess } from './jobs/job.js';
 export { createMemoryJobStore, MEMORY_STORE_DEFAULTS, type MemoryJobStoreOptions } from './jobs/memory-store.js';
 export { defaultOwner, type OwnerFacts, type OwnerRule } from './jobs/owner.js';
 export { classifyAddress, type AddressKind } from './webhook/address.js';

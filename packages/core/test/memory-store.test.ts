@@ -103,6 +103,17 @@ describe('createMemoryJobStore: jobs', () => {
     expect(await store.cancel('nope', T0)).toBeUndefined();
     expect(await store.finish('nope', 'failed', T0)).toBeUndefined();
   });
+
+  it('says ended to the first finish only, and keeps the first final state', async () => {
+    const store = createMemoryJobStore();
+    await store.create(newJob('once'), claim());
+    const first = await store.finish('once', 'succeeded', T0 + 1);
+    const second = await store.finish('once', 'failed', T0 + 2);
+    expect(first?.ended).toBe(true);
+    expect(second?.ended).toBe(false);
+    expect(second?.job.state).toBe('succeeded');
+    expect(second?.job.completedAt).toBe(T0 + 1);
+  });
 });
 
 describe('createMemoryJobStore: the owner lock', () => {

@@ -96,6 +96,11 @@ export function batch(options?: BatchOptions): BatchMiddleware {
 
   return function inbatchExpress(incoming, res, next) {
     const req = incoming as ExpressRequest;
+    if (engine.wantsDispatcher && req.app !== undefined) {
+      // A shared job store: this process runs jobs too, through the app it now knows.
+      const app = rootApp(req.app);
+      engine.serve(() => dispatcherFor(app));
+    }
     const route = req.app === undefined ? undefined : engine.match(req.method ?? 'GET', req.path ?? '');
     if (req.app === undefined || route === undefined) {
       next();

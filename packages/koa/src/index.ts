@@ -73,6 +73,11 @@ export function batch(options?: BatchOptions): BatchMiddleware {
   };
 
   return async function inbatchKoa(ctx, next) {
+    if (engine.wantsDispatcher) {
+      // A shared job store: this process runs jobs too, through the app it now knows.
+      const app = ctx.app;
+      engine.serve(() => dispatcherFor(app));
+    }
     const route = engine.match(ctx.method, ctx.path);
     if (route === undefined) {
       await next();

@@ -31,6 +31,17 @@ export interface ExecuteInput {
    * the inherited context once the last one started (jobs; THREATS T25).
    */
   releaseCredentials?: boolean;
+  /**
+   * Answers already known (a job resumed after a takeover): those slots are not run, and
+   * their answers feed dependencies and references as if they had just been given.
+   */
+  preset?: ReadonlyArray<OperationResult | undefined>;
+  /**
+   * Called just before an operation is dispatched; when it answers a promise, the dispatch
+   * waits for it (a shared store marking the operation started), and a rejection answers
+   * the slot `batch.part.not_started` instead.
+   */
+  gate?: (index: number, request: InnerRequest) => Promise<void> | undefined;
   /** Called as each operation starts. */
   onStart?: (index: number) => void;
   /** Called once per operation as soon as it is settled, in finish order; `started` is false for ones never started. */
@@ -163,9 +174,32 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
         return;
       }
     }
-    dispatchOne(request, entry.where, done);
+    const waiting = input.gate?.(index, request);
+    if (waiting === undefined) {
+      dispatchOne(request, entry.where, done);
+      return;
+    }
+    const ready = request;
+    waiting.then(
+      () => {
+        if (noMoreStarts.signal.aborted) done(notStartedResult(index));
+        else dispatchOne(ready, entry.where, done);
+      },
+      (error: unknown) => {
+        report(options.onError, error);
+        done(notStartedResult(index));
+      },
+    );
   };
   const task = (index: number, done: (result: OperationResult) => void): void => {
+    const given = input.preset?.[index];
+    if (given !== undefined) {
+      begin();
+      if (input.releaseCredentials === true) requests[index] = undefined;
+      if (isDependency[index] === 1) kept[index] = given;
+      done(given);
+      return;
+    }
     let settled = false;
     const settle = (result: OperationResult): void => {
       if (settled) return;
@@ -189,18 +223,25 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
       );
     }
   };
-  const notStarted = (index: number): OperationResult => {
-    begin();
-    if (input.releaseCredentials === true) requests[index] = undefined;
-    const result = errorResult(
+  function notStartedResult(index: number): OperationResult {
+    return errorResult(
       new BatchError(
         'batch.part.not_started',
         stopReason === 'deadline'
           ? `The batch ran out of time (${deadlineMs} ms) before this operation started.`
-          : 'The batch was cancelled before this operation started.',
+          : stopReason === 'cancelled'
+            ? 'The batch was cancelled before this operation started.'
+            : 'The job store could not record that this operation started, so it was not started.',
         { where: (entries[index] as BatchEntry).where },
       ),
     );
+  }
+  const notStarted = (index: number): OperationResult => {
+    const given = input.preset?.[index];
+    if (given !== undefined) return given;
+    begin();
+    if (input.releaseCredentials === true) requests[index] = undefined;
+    const result = notStartedResult(index);
     onSettled?.(index, result, false);
     return result;
   };

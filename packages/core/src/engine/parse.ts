@@ -37,9 +37,13 @@ export async function readJsonBody(source: BodySource, options: ResolvedOptions)
 }
 
 /** A parsed batch: a sync dialect's, or a job dialect's with its webhook block. */
-export type ParsedBatch =
+export type ParsedBatch = (
   | { kind: 'sync'; dialect: Dialect; entries: BatchEntry[] }
-  | { kind: 'job'; dialect: JsonJobDialect; entries: BatchEntry[]; webhook: JobWebhook | null };
+  | { kind: 'job'; dialect: JsonJobDialect; entries: BatchEntry[]; webhook: JobWebhook | null }
+) & {
+  /** What was parsed: the raw body (bytes dialects) or the JSON value; a job's plan keeps it. */
+  input: unknown;
+};
 
 /**
  * Reads the body the way the dialect needs it and parses the batch. JSON bodies are
@@ -54,20 +58,19 @@ export async function parseBatch(
 ): Promise<ParsedBatch> {
   const first = candidates[0] as Dialect;
   if (first.input === 'bytes') {
-    return {
-      kind: 'sync',
-      dialect: first,
-      entries: first.parse(await readBody(source, bodyLimits(options)), contentType, options),
-    };
+    const input = await readBody(source, bodyLimits(options));
+    return { kind: 'sync', dialect: first, entries: first.parse(input, contentType, options), input };
   }
   const value = await readJsonBody(source, options);
   const jobDialect = jobDialects.find((candidate) => candidate.claims(value));
-  if (jobDialect !== undefined) return { kind: 'job', dialect: jobDialect, ...jobDialect.parse(value, options) };
+  if (jobDialect !== undefined) {
+    return { kind: 'job', dialect: jobDialect, ...jobDialect.parse(value, options), input: value };
+  }
   const dialect = candidates.find(
     (candidate): candidate is JsonDialect => candidate.input === 'json' && candidate.claims(value),
   );
   if (dialect === undefined) {
     throw new BatchError('batch.malformed', 'A JSON batch is an object with a "requests" array.');
   }
-  return { kind: 'sync', dialect, entries: dialect.parse(value, options) };
+  return { kind: 'sync', dialect, entries: dialect.parse(value, options), input: value };
 }

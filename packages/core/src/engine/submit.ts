@@ -7,6 +7,7 @@ import { operationsDialect } from '../dialects/operations.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { BatchError } from '../errors.js';
 import type { JobKind } from '../jobs/job.js';
+import { planData } from '../jobs/plan.js';
 import { JOB_FORMATS, type JobService } from '../jobs/service.js';
 import type { BatchAnswer, OuterRequest } from '../node/http.js';
 import type { ResolvedOptions } from '../options.js';
@@ -104,11 +105,21 @@ export async function handleSubmit(
   const { context, endpoint } = contextFor(state, outer, relativePath, asJob);
   const requests = prepareBatch(entries, context, options);
   if (asJob) {
+    const kind = parsed.dialect.name as JobKind;
     return state.jobs.submit({
-      format: JOB_FORMATS[parsed.dialect.name as JobKind],
+      format: JOB_FORMATS[kind],
       entries,
       requests,
       context,
+      plan: () =>
+        planData(
+          {
+            kind,
+            input: parsed.input,
+            ...(kind === 'multipart' ? { contentType: outer.headers['content-type'] } : {}),
+          },
+          context,
+        ),
       webhook: parsed.kind === 'job' ? parsed.webhook : null,
       outer,
       endpoint,
@@ -156,7 +167,8 @@ export async function handleBulk(
     throw new BatchError('batch.unsupported_media_type', 'Send the items as application/json.');
   }
   refuseEncoding(outer);
-  const entries = parseBulkItems(await readJsonBody(outer.body, options), resource, options);
+  const input = await readJsonBody(outer.body, options);
+  const entries = parseBulkItems(input, resource, options);
   const { context, endpoint } = contextFor(state, outer, relativePath, true);
   const requests = prepareBatch(entries, context, options);
   return state.jobs.submit({
@@ -164,6 +176,7 @@ export async function handleBulk(
     entries,
     requests,
     context,
+    plan: () => planData({ kind: 'bulk', input, resource: resourceName }, context),
     webhook: null,
     outer,
     // `Location` points under the batch endpoint, at the same mount: `/process/x` → `/batch/{id}`.

@@ -11,6 +11,7 @@ import {
 import {
   isResultKept,
   isStatusKept,
+  type FinishedJob,
   type IdempotencyClaim,
   type IdempotentJob,
   type JobClaim,
@@ -212,11 +213,12 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       return Promise.resolve({ cancelRequested: job.cancelRequested });
     },
 
-    finish(id: string, state: JobState, now: number): Promise<JobRecord | undefined> {
+    finish(id: string, state: JobState, now: number): Promise<FinishedJob | undefined> {
       const entry = jobs.get(id);
       if (entry === undefined) return Promise.resolve(undefined);
       const { job } = entry;
-      if (!isFinalState(job.state)) {
+      const ended = !isFinalState(job.state);
+      if (ended) {
         const before = charge(entry);
         job.state = state;
         job.completedAt = now;
@@ -224,7 +226,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         usedBytes += charge(entry) - before;
         if (owners.get(job.owner) === job.id) owners.delete(job.owner);
       }
-      return Promise.resolve(snapshot(entry));
+      return Promise.resolve({ job: snapshot(entry), ended });
     },
 
     read(id: string, now: number): Promise<JobRecord | undefined> {

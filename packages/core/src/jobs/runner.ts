@@ -4,12 +4,12 @@ import { report } from '../engine/answers.js';
 import { executeBatch } from '../engine/execute.js';
 import type { PreparedRequests } from '../engine/prepare.js';
 import { BatchError } from '../errors.js';
-import type { BatchEntry, OperationResult } from '../operation.js';
+import type { BatchEntry, InnerRequest, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 import { errorResult } from '../results.js';
 import type { Semaphore } from '../scheduler.js';
-import { answerSize, type JobAnswer, type JobRecord, type JobState } from './job.js';
-import type { JobStore } from './store.js';
+import { answerSize, isSuccess, type JobAnswer, type JobState } from './job.js';
+import type { FinishedJob, JobStore } from './store.js';
 
 /**
  * What a job runs: its operations, checked at submit, and the outer request's inherited
@@ -34,11 +34,27 @@ export interface RunnerDeps {
   now: () => number;
 }
 
+/** Where a resumed job stands: the answers already recorded (a takeover). */
+export interface RunResume {
+  /** Results of the slots already answered, by index; they are neither run nor recorded again. */
+  preset: ReadonlyArray<OperationResult | undefined>;
+  /** The recorded answers, to count the job's outcome from. */
+  answers: ReadonlyArray<JobAnswer | undefined>;
+}
+
+/** How a run ended. `lost`: the store failed, so the job was left for another attempt to resume. */
+export type RunOutcome = { kind: 'finished'; finished: FinishedJob | undefined } | { kind: 'lost'; error: unknown };
+
 /** The final state from the counts: cancelled wins, then all-failed, then all-succeeded. */
 export function finalState(total: number, failed: number, cancelled: number): JobState {
   if (cancelled > 0) return 'cancelled';
   if (failed === total) return 'failed';
   return failed === 0 ? 'succeeded' : 'partial';
+}
+
+/** A stored answer as the engine reads it (for dependencies and references of a resumed job). */
+export function storedResult(answer: JobAnswer): OperationResult {
+  return { status: answer.status, statusText: answer.statusText, headers: answer.headers, body: answer.body };
 }
 
 function toAnswer(result: OperationResult, outcome: JobAnswer['outcome'], completedAt: number): JobAnswer {
@@ -55,31 +71,53 @@ function toAnswer(result: OperationResult, outcome: JobAnswer['outcome'], comple
 
 /**
  * Runs one job through the shared scheduler and dispatcher (`executeBatch`, the engine of
- * sync batches too), recording each answer in the store as soon as it finishes. Answers
- * past `maxTotalResponseBytes` are withheld, as in a sync batch. Resolves with the job as
- * it ended; never rejects (a store failure ends the job `failed` and goes to `onError`).
+ * sync batches too), recording each answer in the store as soon as it finishes (the
+ * writes are not chained, so a shared store can pipeline them). Answers past
+ * `maxTotalResponseBytes` are withheld, as in a sync batch.
+ *
+ * Never rejects. On the memory store a store failure ends the job `failed` (and goes to
+ * `onError`); with a run queue (`shared`), it ends the run `lost` instead, so the queue
+ * tries again later and the job resumes from what was recorded.
  */
-export async function runJob(id: string, plan: JobPlan, deps: RunnerDeps): Promise<JobRecord | undefined> {
+export async function runJob(
+  id: string,
+  plan: JobPlan,
+  deps: RunnerDeps,
+  resume?: RunResume,
+  shared?: { gate: (index: number, request: InnerRequest) => Promise<void> | undefined },
+): Promise<RunOutcome> {
   const { options, store, now, cancel } = deps;
   const total = plan.entries.length;
   let failed = 0;
   let cancelled = 0;
   let bytes = 0;
+  for (const answer of resume?.answers ?? []) {
+    if (answer === undefined) continue;
+    bytes += answerSize(answer);
+    if (answer.outcome === 'cancelled') cancelled++;
+    else if (!isSuccess(answer)) failed++;
+  }
   let started = false;
   let failure: unknown;
-  let writes: Promise<void> = Promise.resolve();
-  const write = (work: () => Promise<void>): void => {
-    writes = writes.then(work).catch((error: unknown) => {
-      failure ??= error;
-      cancel.abort();
-    });
+  const writes = new Set<Promise<void>>();
+  const write = (work: Promise<void>): void => {
+    const settled = work.then(
+      () => {
+        writes.delete(settled);
+      },
+      (error: unknown) => {
+        writes.delete(settled);
+        failure ??= error;
+        cancel.abort();
+      },
+    );
+    writes.add(settled);
   };
 
   const onStart = (): void => {
     if (started) return;
     started = true;
-    const at = now();
-    write(() => store.start(id, at));
+    write(store.start(id, now()));
   };
   const onSettled = (index: number, result: OperationResult, ran: boolean): void => {
     const at = now();
@@ -103,10 +141,11 @@ export async function runJob(id: string, plan: JobPlan, deps: RunnerDeps): Promi
       answer = toAnswer(kept, 'answered', at);
       if (!(answer.status >= 200 && answer.status < 300)) failed++;
     }
-    write(async () => {
-      const receipt = await store.record(id, index, answer);
-      if (receipt.cancelRequested) cancel.abort();
-    });
+    write(
+      store.record(id, index, answer).then((receipt) => {
+        if (receipt.cancelRequested) cancel.abort();
+      }),
+    );
   };
 
   try {
@@ -121,6 +160,8 @@ export async function runJob(id: string, plan: JobPlan, deps: RunnerDeps): Promi
       abortRunning: false,
       deadlineMs: options.jobTimeoutMs,
       releaseCredentials: true,
+      ...(resume === undefined ? {} : { preset: resume.preset }),
+      ...(shared === undefined ? {} : { gate: shared.gate }),
       onStart,
       onSettled,
     })) {
@@ -133,13 +174,16 @@ export async function runJob(id: string, plan: JobPlan, deps: RunnerDeps): Promi
   plan.context = undefined;
   plan.requests.length = 0;
   plan.entries = [];
-  await writes;
-  if (failure !== undefined) report(options.onError, failure);
+  while (writes.size > 0) await Promise.all(writes);
+  if (failure !== undefined) {
+    report(options.onError, failure);
+    if (shared !== undefined) return { kind: 'lost', error: failure };
+  }
   const state = failure !== undefined ? 'failed' : finalState(total, failed, cancelled);
   try {
-    return await store.finish(id, state, now());
+    return { kind: 'finished', finished: await store.finish(id, state, now()) };
   } catch (error) {
     report(options.onError, error);
-    return undefined;
+    return shared === undefined ? { kind: 'finished', finished: undefined } : { kind: 'lost', error };
   }
 }

@@ -10,7 +10,8 @@ import type { PreparedRequests } from '../engine/prepare.js';
 import type { JobFile } from '../engine/routes.js';
 import { BatchError } from '../errors.js';
 import type { BatchAnswer, OuterRequest } from '../node/http.js';
-import type { BatchEntry } from '../operation.js';
+import type { BatchEntry, OperationResult } from '../operation.js';
+import { errorResult } from '../results.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Semaphore } from '../scheduler.js';
 import { checkCallbackUrl } from '../webhook/callback-url.js';
@@ -18,9 +19,10 @@ import { HostBreaker } from '../webhook/breaker.js';
 import { deliverWebhook } from '../webhook/deliver.js';
 import { submissionFingerprint } from './fingerprint.js';
 import { isoSeconds, jobLinks, type JobFormat } from './format.js';
-import { isFinalState, summarize, type JobKind, type JobRecord, type JobWebhook } from './job.js';
-import { runJob, type JobPlan } from './runner.js';
-import { isStatusKept, type IdempotencyClaim, type IdempotentJob } from './store.js';
+import { isFinalState, summarize, type JobAnswer, type JobKind, type JobRecord, type JobWebhook } from './job.js';
+import { rebuildPlan, type JobPlanData, type RebuiltPlan } from './plan.js';
+import { runJob, storedResult, type JobPlan } from './runner.js';
+import { isStatusKept, type IdempotencyClaim, type IdempotentJob, type JobRunQueue, type QueuedJob } from './store.js';
 import { jsonJobFormat, multipartJobFormat } from './sync-formats.js';
 
 const gzipAsync = promisify(gzip);
@@ -45,6 +47,8 @@ export interface JobSubmission {
   /** The batch endpoint's path from the host root: `Location` and the documents' links hang off it. */
   endpoint: string;
   dispatcher: Dispatcher;
+  /** The batch as another process can run it; built only for a shared store. */
+  plan: () => JobPlanData;
 }
 
 /** The async half of the engine: submit, status, files, cancel. */
@@ -53,9 +57,18 @@ export interface JobService {
   status(outer: OuterRequest, id: string, endpoint: string): Promise<BatchAnswer>;
   file(outer: OuterRequest, id: string, file: JobFile, endpoint: string): Promise<BatchAnswer>;
   cancel(outer: OuterRequest, id: string, endpoint: string): Promise<BatchAnswer>;
+  /**
+   * Whether the store runs jobs through a queue and this process does not serve it yet:
+   * the adapter then calls `serve` with how to reach its app (known from a first request).
+   */
+  readonly wantsDispatcher: boolean;
+  serve(dispatcher: () => Dispatcher): void;
 }
 
 const MAX_IDEMPOTENCY_KEY = 255;
+
+/** Methods RFC 9110 §9.2.2 calls idempotent: running one again after a crash changes nothing more. */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** The `Idempotency-Key` (IETF httpapi draft: an sf-string; bare tokens are accepted too), or undefined. */
 function idempotencyKeyOf(outer: OuterRequest): string | undefined {
@@ -150,11 +163,90 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
     const cancel = new AbortController();
     running.set(id, cancel);
     setImmediate(() => {
-      void runJob(id, plan, { options, store, inFlight, dispatcher, cancel, now }).then((job) => {
+      void runJob(id, plan, { options, store, inFlight, dispatcher, cancel, now }).then((outcome) => {
         running.delete(id);
-        if (job !== undefined) ended(job);
+        if (outcome.kind === 'finished' && outcome.finished?.ended === true) ended(outcome.finished.job);
       });
     });
+  };
+
+  const queue = store.runs;
+  let serving = false;
+
+  /**
+   * Runs a job handed over by a shared store's queue: its first run, or a takeover after
+   * the process running it died. Recorded answers stay; operations marked started with no
+   * answer were in flight then, and answer `interrupted` (or run again, when idempotent
+   * and allowed); the rest run now.
+   */
+  const runQueued = async (work: QueuedJob, dispatcher: Dispatcher): Promise<void> => {
+    const { id } = work;
+    const record = await store.read(id, now());
+    if (record === undefined) return; // deleted meanwhile: nothing to run
+    if (isFinalState(record.state)) {
+      // Ended, but the run that ended it stopped before calling back (or this is a duplicate delivery).
+      return;
+    }
+    let rebuilt: RebuiltPlan;
+    try {
+      rebuilt = rebuildPlan(work.plan, options);
+    } catch (error) {
+      report(options.onError, error);
+      const finished = await store.finish(id, 'failed', now());
+      if (finished?.ended === true) ended(finished.job);
+      return;
+    }
+    const preset: Array<OperationResult | undefined> = record.answers.map((answer) =>
+      answer === undefined ? undefined : storedResult(answer),
+    );
+    const answers: Array<JobAnswer | undefined> = [...record.answers];
+    for (const index of work.begun) {
+      if (answers[index] !== undefined || index >= answers.length) continue;
+      const method = rebuilt.entries[index]?.operation?.method ?? '';
+      if (work.retryIdempotent && IDEMPOTENT_METHODS.has(method)) continue;
+      const interrupted = errorResult(
+        new BatchError(
+          'batch.part.interrupted',
+          'The instance running this operation stopped while it was in flight; it may or may not have taken effect, and was not run again.',
+          { where: rebuilt.entries[index]?.where ?? { part: index + 1 } },
+        ),
+      );
+      const answer: JobAnswer = {
+        outcome: 'answered',
+        status: interrupted.status,
+        statusText: interrupted.statusText,
+        headers: interrupted.headers,
+        body: interrupted.body,
+        errorCode: 'batch.part.interrupted',
+        completedAt: now(),
+      };
+      await store.record(id, index, answer);
+      answers[index] = answer;
+      preset[index] = interrupted;
+    }
+    const cancel = new AbortController();
+    if (record.cancelRequested) cancel.abort();
+    running.set(id, cancel);
+    const marks = queue as JobRunQueue;
+    const outcome = await runJob(
+      id,
+      { entries: rebuilt.entries, requests: rebuilt.requests, context: rebuilt.context },
+      { options, store, inFlight, dispatcher, cancel, now },
+      { preset, answers },
+      {
+        // Only operations that must not run twice wait for their mark to be stored; the
+        // marks of idempotent ones ride along with the next pipelined write.
+        gate: (index, request) => {
+          if (IDEMPOTENT_METHODS.has(request.method)) {
+            marks.begin(id, [index], false).catch(() => undefined);
+            return undefined;
+          }
+          return marks.begin(id, [index], true);
+        },
+      },
+    ).finally(() => running.delete(id));
+    if (outcome.kind === 'lost') throw outcome.error;
+    if (outcome.finished?.ended === true) ended(outcome.finished.job);
   };
 
   return {
@@ -194,6 +286,7 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
           idempotency,
           reserveBytes: options.maxTotalResponseBytes,
           now: now(),
+          leaseMs: options.jobTimeoutMs,
         },
       );
       switch (creation.outcome) {
@@ -211,11 +304,21 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
         case 'created':
           break;
       }
-      launch(
-        id,
-        { entries: submission.entries, requests: submission.requests, context: submission.context },
-        submission.dispatcher,
-      );
+      if (queue === undefined) {
+        launch(
+          id,
+          { entries: submission.entries, requests: submission.requests, context: submission.context },
+          submission.dispatcher,
+        );
+      } else {
+        try {
+          await queue.enqueue(id, submission.plan());
+        } catch (error) {
+          // Not queued: end it now, so it holds no owner lock and reads as failed.
+          await store.finish(id, 'failed', now()).catch(() => undefined);
+          throw error;
+        }
+      }
       const preferred = format.kind === 'json' || format.kind === 'multipart';
       return submitted(creation.job, endpoint, preferred ? { 'preference-applied': 'respond-async' } : {});
     },
@@ -293,6 +396,19 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
       running.get(id)?.abort();
       const document = format.status(job, links);
       return jsonAnswer(202, document.body, { location: links.status });
+    },
+
+    get wantsDispatcher() {
+      return queue !== undefined && !serving;
+    },
+
+    serve(dispatcher) {
+      if (queue === undefined || serving) return;
+      serving = true;
+      queue.serve({
+        run: (work) => runQueued(work, dispatcher()),
+        cancel: (id) => running.get(id)?.abort(),
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { JobAnswer, JobRecord, JobState, NewJob } from './job.js';
+import type { JobPlanData } from './plan.js';
 
 /** An `Idempotency-Key` claim: the key, bound to its owner, and what was submitted under it. */
 export interface IdempotencyClaim {
@@ -33,6 +34,11 @@ export interface JobClaim {
   /** Bytes of answers to set aside for the job: the most it may record. */
   reserveBytes: number;
   now: number;
+  /**
+   * How long the job may run (`jobTimeoutMs`): a shared store holds the owner lock at least
+   * this long, so a lock whose holder died is freed in bounded time.
+   */
+  leaseMs?: number;
 }
 
 /** What `create` did. */
@@ -42,6 +48,17 @@ export type JobCreation =
   | { outcome: 'busy'; jobId: string }
   /** The store can take no more jobs right now (its caps are reached and nothing can be evicted). */
   | { outcome: 'full' };
+
+/** What `finish` did: the job as it ended, and whether this call is the one that ended it. */
+export interface FinishedJob {
+  job: JobRecord;
+  /**
+   * True for exactly one call per job: the one that moved it to its final state. Only that
+   * caller sends the webhook and calls `onComplete`, so a job taken over by another
+   * instance still calls back once.
+   */
+  ended: boolean;
+}
 
 /** What `record` tells the runner. */
 export interface RecordReceipt {
@@ -69,14 +86,62 @@ export interface JobStore {
   start(id: string, now: number): Promise<void>;
   /** Records one operation's answer and counts it; a second answer for the same slot is ignored. */
   record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt>;
-  /** Ends the job in a final state and releases its owner's lock; answers the job as it ended. */
-  finish(id: string, state: JobState, now: number): Promise<JobRecord | undefined>;
+  /**
+   * Ends the job in a final state and releases its owner's lock; answers the job as it
+   * ended (unchanged, with `ended: false`, when it had already ended).
+   */
+  finish(id: string, state: JobState, now: number): Promise<FinishedJob | undefined>;
   /** The job, or undefined when it is unknown or was deleted (`resultTtlMs` after completion, or evicted). */
   read(id: string, now: number): Promise<JobRecord | undefined>;
   /** Asks a pending or running job to stop; answers the job (unchanged when it had already ended). */
   cancel(id: string, now: number): Promise<JobRecord | undefined>;
   /** Deletes what is past its `resultTtlMs`; answers how many jobs were deleted. */
   expire(now: number): Promise<number>;
+  /**
+   * Present on a store shared by several processes: jobs are handed to it and run by
+   * whichever process takes them, instead of by the process that accepted them.
+   */
+  readonly runs?: JobRunQueue;
+}
+
+/** A job handed to this process to run (first run, or a takeover after another process died). */
+export interface QueuedJob {
+  id: string;
+  /** The batch and its inherited credentials, decrypted. */
+  plan: JobPlanData;
+  /**
+   * Operations a process marked as started before dispatching them (`JobRunQueue.begin`).
+   * On a takeover, those without an answer were in flight when their process stopped.
+   */
+  begun: ReadonlySet<number>;
+  /** Run in-flight idempotent operations again after a takeover, instead of answering them `interrupted`. */
+  retryIdempotent: boolean;
+}
+
+/** How a process serves the jobs of a shared store. */
+export interface JobWorker {
+  /** Runs one job to its end; rejects when its answers could not be kept, so another attempt resumes it. */
+  run(job: QueuedJob): Promise<void>;
+  /** A cancel asked on any process: stop starting this job's operations here, if it runs here. */
+  cancel(id: string): void;
+}
+
+/**
+ * The run queue of a shared store (the Redis store runs it on BullMQ): the plan travels
+ * sealed, each job runs in one process at a time, and a job whose process died is taken
+ * over by another.
+ */
+export interface JobRunQueue {
+  /** Starts taking jobs in this process; called once, by the one middleware that uses the store. */
+  serve(worker: JobWorker): void;
+  /** Hands a created job over; its plan is kept (encrypted) until the job ends. */
+  enqueue(id: string, plan: JobPlanData): Promise<void>;
+  /**
+   * Marks operations as started, before they are dispatched: after a crash, a marked
+   * operation with no answer was in flight and is not run again. Writes are pipelined;
+   * `urgent` ones (something waits on them) go out at once.
+   */
+  begin(id: string, indices: readonly number[], urgent: boolean): Promise<void>;
 }
 
 /** Whether a job's status document is still kept: it is running, or ended less than `statusTtlMs` ago. */

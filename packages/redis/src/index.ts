@@ -1,0 +1,2 @@
+export { redisJobStore, type RedisJobStore } from './store.js';
+export { REDIS_STORE_DEFAULTS, type RedisJobStoreOptions } from './options.js';

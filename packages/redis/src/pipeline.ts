@@ -1,0 +1,93 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+
+interface Pending {
+  add: (pipeline: ChainableCommander) => void;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Gathers a job's writes (answers, start marks) into pipelines: one round trip carries
+ * every write made within `delayMs`, or `maxWrites` of them, whichever comes first. A write
+ * something waits on (`urgent`: the start mark of an operation that must not run twice)
+ * goes out on the next tick, with whatever else is waiting. Writes go out in the order
+ * they were made.
+ */
+export class WritePipeline {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    /** Resolves once the connection is ready; undefined when it already is (then writes go out synchronously, ahead of any later command). */
+    private readonly ready: () => Promise<void> | undefined,
+    private readonly onRoundTrip: () => void,
+    private readonly delayMs = 5,
+    private readonly maxWrites = 128,
+  ) {}
+
+  /** Queues one command (`add` appends exactly one to the pipeline); resolves with its reply. */
+  write<T>(add: (pipeline: ChainableCommander) => void, urgent = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ add, resolve: resolve as (value: unknown) => void, reject });
+      if (urgent || this.pending.length >= this.maxWrites) {
+        this.immediate ??= setImmediate(() => {
+          this.immediate = undefined;
+          this.flush();
+        });
+      } else {
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          this.flush();
+        }, this.delayMs);
+      }
+    });
+  }
+
+  /** Sends what is waiting now. */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const fail = (error: unknown): void => {
+      for (const entry of batch) entry.reject(error);
+    };
+    const send = (): void => {
+      const pipeline = this.redis.pipeline();
+      for (const entry of batch) entry.add(pipeline);
+      this.onRoundTrip();
+      pipeline.exec().then((replies) => {
+        batch.forEach((entry, index) => {
+          const [error, value] = replies?.[index] ?? [new Error('inbatch: no reply from Redis'), undefined];
+          if (error) entry.reject(error);
+          else entry.resolve(value);
+        });
+      }, fail);
+    };
+    let waiting: Promise<void> | undefined;
+    try {
+      waiting = this.ready();
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (waiting === undefined) send();
+    else waiting.then(send, fail);
+  }
+
+  /** Rejects what is still waiting (the store is closing). */
+  drop(error: Error): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    for (const entry of batch) entry.reject(error);
+  }
+}
