@@ -81,10 +81,11 @@ function post(port: number, path: string, body: Buffer, agent: Agent): Promise<{
   });
 }
 
+/** Deletes the store's keys: all under the hash tag `{prefix}`. */
 async function deleteKeys(client: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, keys] = await client.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length > 0) await client.del(...keys);
   } while (cursor !== '0');

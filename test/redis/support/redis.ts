@@ -59,15 +59,20 @@ export function testClient(port = SHARED_REDIS_PORT): Redis {
   return client;
 }
 
-/** Every key under `prefix` (SCAN, never KEYS: the Redis is shared). */
+/**
+ * Every key of a run: the app's own (`prefix…`) and the store's, which sit under the hash
+ * tag `{prefix}` (SCAN, never KEYS: the Redis is shared).
+ */
 export async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
   const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
+  for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+  }
   return found;
 }
 
