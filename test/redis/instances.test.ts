@@ -147,4 +147,16 @@ describe.skipIf(!redisUp).each(['express', 'koa'] as const)('two %s instances sh
     expect(await redis.get(appKeys.count(prefix, name))).toBe('1');
     expect(await redis.get(appKeys.count(prefix, `${name}-changed`))).toBeNull();
   });
+
+  // Regression: the store added an 'error' listener to its BullMQ queue on every submit,
+  // and Node warned of a leak (MaxListenersExceededWarning) after the tenth.
+  it('takes fifteen submits on one instance without an event-listener leak', async () => {
+    const headers = { authorization: 'Bearer many' };
+    for (let i = 0; i < 15; i++) {
+      const submitted = await submit(a, [getItem('one', String(i))], headers);
+      expect(submitted.status).toBe(201);
+      await waitForEnd(a, submitted.json().uuid, headers);
+    }
+    expect(a.stderr()).not.toContain('MaxListenersExceededWarning');
+  });
 });
