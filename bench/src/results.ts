@@ -119,6 +119,8 @@ export interface StoresResult {
   run: NRun | undefined;
   /** Redis round trips per operation (store.stats()), one value per Redis sample. */
   roundTripsPerOp: number[];
+  /** Per row id: ms from the job's creation to its first operation (queue pick-up), one value per job. */
+  startWaitMs: Record<string, number[]>;
   error?: string;
 }
 

@@ -103,7 +103,7 @@ export async function runStores(profile: RunProfile, log: (line: string) => void
     cleanup.disconnect();
     const message = `no Redis at ${REDIS_URL} (${error instanceof Error ? error.message : String(error)})`;
     log(`  stores: ${message}; the Redis store row is not measured`);
-    return { n, run: undefined, roundTripsPerOp: [], error: message };
+    return { n, run: undefined, roundTripsPerOp: [], startWaitMs: {}, error: message };
   }
   const store: RedisJobStore = redisJobStore({ connection: REDIS_URL, prefix, key: randomBytes(32) });
   const app = express();
@@ -128,8 +128,9 @@ export async function runStores(profile: RunProfile, log: (line: string) => void
     }),
   );
   const roundTripsPerOp: number[] = [];
+  const startWaitMs: Record<string, number[]> = { [STORE_IDS.memory]: [], [STORE_IDS.redis]: [] };
 
-  const runJob = async (path: string, ops: number): Promise<void> => {
+  const runJob = async (path: string, ops: number): Promise<JobSummary> => {
     const submitted = await post(port, path, body, agent);
     if (submitted.status !== 201)
       throw new Error(`${path} answered ${submitted.status}: ${submitted.text.slice(0, 200)}`);
@@ -137,6 +138,7 @@ export async function runStores(profile: RunProfile, log: (line: string) => void
     if (job.state !== 'succeeded' || job.progress.done !== ops) {
       throw new Error(`job ${job.id} ended ${job.state} with ${JSON.stringify(job.progress)}`);
     }
+    return job;
   };
   const row = (id: string, label: string, path: string, counted: boolean): Contender => ({
     id,
@@ -145,7 +147,10 @@ export async function runStores(profile: RunProfile, log: (line: string) => void
     note: `async operations job of ${n} GETs, submit → onComplete`,
     run: async (size, reps) => {
       const before = store.stats().roundTrips;
-      for (let i = 0; i < reps; i++) await runJob(path, size);
+      for (let i = 0; i < reps; i++) {
+        const job = await runJob(path, size);
+        if (job.startedAt !== null) startWaitMs[id]?.push(job.startedAt - job.createdAt);
+      }
       if (counted) roundTripsPerOp.push((store.stats().roundTrips - before) / (size * reps));
       return undefined;
     },
@@ -162,7 +167,7 @@ export async function runStores(profile: RunProfile, log: (line: string) => void
       plan,
       log,
     );
-    return { n, run, roundTripsPerOp };
+    return { n, run, roundTripsPerOp, startWaitMs };
   } finally {
     agent.destroy();
     server.close();
@@ -189,7 +194,7 @@ export function storesTable(result: StoresResult | undefined): string {
     [
       'row',
       `N=${result.n} job ms (min–max)`,
-      'µs/operation',
+      'of which before the first operation, ms',
       'CPU µs/operation',
       '× memory store',
       'Redis round trips/operation',
@@ -203,7 +208,7 @@ export function storesTable(result: StoresResult | undefined): string {
         series.error === undefined
           ? `${num(wall.median)} (${num(wall.min)}–${num(wall.max)})`
           : `FAILED: ${series.error}`,
-        num((wall.median * 1000) / result.n),
+        num(summarize(result.startWaitMs[series.id] ?? []).median),
         num(cpu.median),
         isRedis ? ratio(paired?.median) : '1×',
         isRedis ? `${num(trips.median)} (${num(trips.min)}–${num(trips.max)})` : '–',
