@@ -93,5 +93,5 @@ describe.skipIf(!redisUp).each(['express', 'koa'] as const)('an instance killed 
     for (const n of [1, 3, 5, 7]) expect(await redis.get(appKeys.count(prefix, name(n)))).toBe('1');
     expect(await redis.lrange(appKeys.holders(prefix, gate), 0, -1)).toEqual(holders);
     expect(survivor.alive()).toBe(true);
-  });
+  }, 90_000);
 });

@@ -117,6 +117,12 @@ describe.skipIf(!redisUp)('a Redis restarted under a running instance', () => {
     const doc = await waitForEnd(app, uuid, owner, 30_000).catch((error: unknown) => {
       throw new Error(`${String(error)}; instance stderr: ${app.stderr()}`);
     });
+    const failed = doc.responses
+      .filter((r: any) => r.statusCode >= 300)
+      .map((r: any) => `${r.operationId} ${r.statusCode} ${r.body}`);
+    console.info(
+      `after the restart the job ended ${doc.status}, ${JSON.stringify(doc.progress)}; not 2xx: ${failed.join('; ') || 'none'}`,
+    );
     expect(['finished', 'failed']).toContain(doc.status);
     expect(doc.progress.total).toBe(12);
     expect(doc.progress.done + doc.progress.cancelled).toBe(12);
@@ -141,5 +147,5 @@ describe.skipIf(!redisUp)('a Redis restarted under a running instance', () => {
       `${arrivals.length} submits during the restart: ${arrivals.filter((a) => a.status === 503).length} × 503, slowest ${Math.max(...arrivals.map((a) => a.ms)).toFixed(0)} ms`,
     );
     expect(app.alive()).toBe(true);
-  });
+  }, 90_000);
 });
