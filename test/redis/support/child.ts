@@ -17,9 +17,10 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
-import type { BatchOptions, JobStore } from '@inbatch/core';
+import type { BatchOptions } from '@inbatch/core';
 import { batch as expressBatch } from '@inbatch/express';
 import { batch as koaBatch } from '@inbatch/koa';
+import { redisJobStore, type RedisJobStore } from '@inbatch/redis';
 import { appKeys } from './redis.js';
 
 function env(name: string, fallback?: string): string {
@@ -38,13 +39,9 @@ const pid = String(process.pid);
 const data = new Redis({ host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: 1 });
 data.on('error', () => {});
 
-interface ClosableStore extends JobStore {
-  close(): Promise<void>;
-}
-
-async function createStore(): Promise<ClosableStore | undefined> {
+/** The Redis store, or undefined for batch()'s default memory store (the cluster test's control). */
+function createStore(): RedisJobStore | undefined {
   if (storeKind === 'memory') return undefined;
-  const { redisJobStore } = await import('@inbatch/redis');
   return redisJobStore({
     connection: { host: '127.0.0.1', port: redisPort },
     prefix,
@@ -54,7 +51,7 @@ async function createStore(): Promise<ClosableStore | undefined> {
   });
 }
 
-const store = await createStore();
+const store = createStore();
 const options: BatchOptions = {
   concurrency: Number(env('INBATCH_CONCURRENCY', '4')),
   ...(store === undefined ? {} : { store }),
