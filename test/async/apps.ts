@@ -119,6 +119,10 @@ function expressAsyncApp(flavor: 'express5' | 'express4', hits: string[], gates:
     await gates.wait(req.params.name);
     res.json({ gate: req.params.name });
   });
+  app.post('/gate/:name', async (req, res) => {
+    await gates.wait(req.params.name);
+    res.status(201).json({ gate: req.params.name });
+  });
   app.get('/private', (req, res) => {
     const answer = privateRoute(req.get('authorization'));
     res.status(answer.status).json(answer.body);
@@ -159,6 +163,11 @@ function koaAsyncApp(flavor: 'koa3' | 'koa2', hits: string[], gates: Gates, opti
   });
   router.get('/gate/:name', async (ctx) => {
     await gates.wait(ctx.params.name as string);
+    ctx.body = { gate: ctx.params.name };
+  });
+  router.post('/gate/:name', async (ctx) => {
+    await gates.wait(ctx.params.name as string);
+    ctx.status = 201;
     ctx.body = { gate: ctx.params.name };
   });
   router.get('/private', (ctx) => {

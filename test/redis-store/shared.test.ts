@@ -91,6 +91,26 @@ describe.skipIf(!available)('two instances on one Redis', () => {
     expect([...a.hits, ...b.hits]).not.toContain('GET /items/2');
   });
 
+  it('streams live progress on one instance of a job that runs on the other', async () => {
+    const { a, b } = await pair({ concurrency: 1 });
+    const ops = ['s1', 's2'].map((gate) => ({ operationId: gate, method: 'GET', endpoint: `/gate/${gate}` }));
+    const { uuid } = (await sendJson(a.url, '/batch', { batch: { operations: ops } }, { headers: ALICE })).json();
+    await waitFor(() => a.hits.includes('GET /gate/s1') || b.hits.includes('GET /gate/s1'), 'the first op');
+    const runner = a.hits.includes('GET /gate/s1') ? a : b;
+    const watcher = runner === a ? b : a;
+    const response = await fetch(`${watcher.url}/batch/${uuid}`, {
+      headers: { ...ALICE, accept: 'text/event-stream' },
+    });
+    expect(response.status).toBe(200);
+    runner.gates.open('s1');
+    runner.gates.open('s2');
+    const text = await response.text(); // the server closes the stream after the end event
+    const events = text.split('\n\n').filter((block) => block.includes('event:'));
+    expect(events[0]).toContain('event: progress');
+    expect(events.at(-1)).toContain('event: end');
+    expect(events.at(-1)).toContain('"status":"finished"');
+  });
+
   it('holds one job per owner and one job per Idempotency-Key across instances', async () => {
     const { a, b } = await pair();
     const first = await sendJson(a.url, '/batch', held('lock'), { headers: ALICE });
@@ -134,6 +154,60 @@ describe.skipIf(!available)('two instances on one Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect([...completed].sort()).toEqual([...ids].sort());
   });
+
+  it('hands a job over when its instance dies: answers kept, the one in flight interrupted, the rest run elsewhere', async () => {
+    const first = testRedisStore({ lockDurationMs: 800, onError: () => undefined });
+    const second = testRedisStore({ prefix: first.prefix, lockDurationMs: 800 });
+    stores.push(second);
+    const options = { concurrency: 1, onError: () => undefined };
+    const a = await startAsyncApp('express5', { store: first, ...options });
+    const b = await startAsyncApp('koa3', { store: second, ...options });
+    apps.push(b);
+    // b has seen no request yet, so it does not serve the queue: a takes the job.
+    const submit = await sendJson(
+      a.url,
+      '/batch',
+      {
+        batch: {
+          operations: [
+            { operationId: 'before', method: 'POST', endpoint: '/v1/products', body: '{"name":"before"}' },
+            { operationId: 'in-flight', method: 'POST', endpoint: '/gate/crash', body: '{}' },
+            { operationId: 'get-after', method: 'GET', endpoint: '/items/3' },
+            { operationId: 'post-after', method: 'POST', endpoint: '/v1/products', body: '{"name":"after"}' },
+          ],
+        },
+      },
+      { headers: ALICE },
+    );
+    const { uuid } = submit.json();
+    await waitFor(() => a.hits.includes('POST /gate/crash'), 'the operation in flight on the first instance');
+    await waitFor(() => b.hits.length === 0, 'nothing on b yet');
+    // The answer of "before" is written (read through b, which now serves the queue too).
+    const progress = await send(b.url, `/batch/${uuid}`, { headers: ALICE });
+    expect(progress.json().progress.done).toBe(1);
+    // "Crash" the first instance: its store stops writing, its worker stops renewing the lock.
+    await first.closeKeepingKeys();
+    const done = await waitForJob(b.url, uuid, { headers: ALICE });
+    a.gates.open('crash');
+    await a.close();
+    expect(done.status, done.text).toBe(200);
+    const doc = done.json();
+    expect(doc.status).toBe('finished');
+    const byId = Object.fromEntries(
+      doc.responses.map((r: { operationId: string; statusCode: number; body: string }) => [r.operationId, r]),
+    );
+    expect(byId['before'].statusCode).toBe(201);
+    expect(byId['in-flight'].statusCode).toBe(502);
+    expect(JSON.parse(byId['in-flight'].body).error.code).toBe('batch.part.interrupted');
+    expect(byId['get-after'].statusCode).toBe(200);
+    expect(byId['post-after'].statusCode).toBe(201);
+    // Each POST ran once, in all: the one in flight was not run again by the second instance.
+    const posts = [...a.hits, ...b.hits].filter((hit) => hit.startsWith('POST /'));
+    expect(posts.filter((hit) => hit === 'POST /gate/crash')).toHaveLength(1);
+    expect(posts.filter((hit) => hit === 'POST /v1/products')).toHaveLength(2);
+    expect(b.hits).toContain('POST /v1/products');
+    expect(b.hits).not.toContain('POST /gate/crash');
+  }, 20_000);
 
   it('keeps the credentials only encrypted, only while the job runs, and never in BullMQ data', async () => {
     const { a, prefix } = await pair();

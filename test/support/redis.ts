@@ -55,7 +55,9 @@ export async function deletePrefix(prefix: string): Promise<void> {
 export const TEST_KEY = randomBytes(32);
 
 /** A Redis job store with a fresh prefix; `close` also deletes its keys. */
-export function testRedisStore(options: Partial<RedisJobStoreOptions> = {}): RedisJobStore & { prefix: string } {
+export function testRedisStore(
+  options: Partial<RedisJobStoreOptions> = {},
+): RedisJobStore & { prefix: string; closeKeepingKeys(): Promise<void> } {
   const prefix = `inbatch-test-${RUN}-${++stores}`;
   const store = redisJobStore({
     connection: REDIS_URL,
@@ -68,6 +70,8 @@ export function testRedisStore(options: Partial<RedisJobStoreOptions> = {}): Red
   const closeStore = store.close.bind(store);
   return Object.assign(store, {
     prefix,
+    /** Closes the store and leaves its keys, as an instance that stops (or dies) does. */
+    closeKeepingKeys: closeStore,
     close: async () => {
       await closeStore();
       await deletePrefix(prefix);
