@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, type Reply } from '../support/http.js';
 import { startInstance, type Instance } from './support/instances.js';
 import { getItem, submit, until, waitForEnd, wake, type Op } from './support/jobs.js';
-import { freshKey, freshPrefix, OwnRedis, sharedRedisUp } from './support/redis.js';
+import { freshKey, freshPrefix, OwnRedis, redisServerInstalled } from './support/redis.js';
 
-// The shared Redis is only the sign that Redis is installed here; this suite stops and
-// restarts a redis-server of its own, never the shared one.
-const redisUp = await sharedRedisUp('test/redis/outage');
+// This suite stops and restarts a redis-server of its own, never the shared one.
+const redisUp = redisServerInstalled('test/redis/outage');
 
 /** The bound the store promises on a Redis command; a refusal must come within about this. */
 const COMMAND_TIMEOUT_MS = 1000;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,6 +39,18 @@ export async function sharedRedisUp(suite: string): Promise<boolean> {
   const message = `${suite}: no Redis at 127.0.0.1:${SHARED_REDIS_PORT}`;
   if (process.env.CI === 'true') throw new Error(`${message}, and CI=true: these tests must run in CI.`);
   console.warn(`\n!!! ${message}: SKIPPING these tests. Start redis-server to run them. !!!\n`);
+  return false;
+}
+
+/**
+ * Whether a `redis-server` binary can be started here (a Redis in a container answers on
+ * 6379 without one). Skips loudly without it, except under `CI=true`, where it fails.
+ */
+export function redisServerInstalled(suite: string): boolean {
+  if (spawnSync('redis-server', ['--version']).status === 0) return true;
+  const message = `${suite}: no redis-server binary to start and restart`;
+  if (process.env.CI === 'true') throw new Error(`${message}, and CI=true: these tests must run in CI.`);
+  console.warn(`\n!!! ${message}: SKIPPING these tests. Install redis-server to run them. !!!\n`);
   return false;
 }
 
