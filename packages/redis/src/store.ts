@@ -221,7 +221,8 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
   let worker: Worker | undefined;
   let served = false;
   const getQueue = (): Queue => {
-    queue ??= new Queue(QUEUE_NAME, {
+    if (queue !== undefined) return queue;
+    queue = new Queue(QUEUE_NAME, {
       connection: { ...connection, enableOfflineQueue: false, connectionName: 'inbatch:queue' } as ConnectionOptions,
       prefix: `${base}:q`,
       defaultJobOptions: {
