@@ -26,6 +26,8 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions: nodeConditions, externalConditions: nodeConditions } },
   test: {
+    // One id per run for Redis key prefixes; the run's keys are deleted at its end.
+    globalSetup: ['test/support/redis-run.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     testTimeout: 30_000,
