@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-export default function setup(): () => Promise<void> {
+export function setup(): () => Promise<void> {
   const run = process.env.INBATCH_TEST_RUN ?? randomBytes(4).toString('hex');
   process.env.INBATCH_TEST_RUN = run;
   return async () => {
