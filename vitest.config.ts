@@ -18,6 +18,7 @@ const THROUGH_BOTH_DISPATCHERS = [
   'test/security/**/*.test.ts',
   'test/async/**/*.test.ts',
   'test/browser/**/*.test.ts',
+  'test/tracing/**/*.test.ts',
   'examples/test/**/*.test.ts',
   'packages/client/test/**/*.test.ts',
 ];

@@ -177,6 +177,13 @@ describe('the packed packages', () => {
     );
   });
 
+  it('refuse `npm pack`, which would ship workspace: ranges, saying to use pnpm', async () => {
+    const core = join(ROOT, 'packages/core');
+    const result = await run('npm', ['pack', '--dry-run'], core);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('@inbatch/core: pack and publish with pnpm, not npm');
+  });
+
   it('install with npm on this Node without an engine warning', () => {
     expect(install.output).not.toContain('EBADENGINE');
     expect(existsSync(join(app, 'node_modules/light-my-request')), 'optional peer installed').toBe(false);
