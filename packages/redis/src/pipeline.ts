@@ -36,16 +36,21 @@ export class WritePipeline {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ add, job, resolve: resolve as (value: unknown) => void, reject });
       if (urgent || this.pending.length >= this.maxWrites) {
-        this.immediate ??= setImmediate(() => {
-          this.immediate = undefined;
-          this.flush();
-        });
+        this.urge();
       } else {
         this.timer ??= setTimeout(() => {
           this.timer = undefined;
           this.flush();
         }, this.delayMs);
       }
+    });
+  }
+
+  /** Sends what is waiting on the next tick (something waits on a write already queued). */
+  urge(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.flush();
     });
   }
 
@@ -98,5 +103,66 @@ export class WritePipeline {
     const batch = this.pending;
     this.pending = [];
     for (const entry of batch) entry.reject(error);
+  }
+}
+
+type Argument = string | number | Buffer;
+
+/**
+ * Writes of one kind gathered per job until the pipeline goes out, so one command carries
+ * all of them (a job's answers in one script call, its start marks in one SADD): the
+ * store's cost per operation is then a few array pushes, not a command of its own.
+ */
+export class GatheredWrites<Result> {
+  private readonly waiting = new Map<
+    string,
+    { args: Argument[]; waiters: Array<{ resolve: (result: Result) => void; reject: (error: unknown) => void }> }
+  >();
+
+  constructor(
+    private readonly writes: WritePipeline,
+    /** Appends the one command that carries a job's gathered arguments. */
+    private readonly command: (pipeline: ChainableCommander, job: string, args: Argument[]) => void,
+    /** Whether these writes change what the job's watchers see. */
+    private readonly notifies: boolean,
+  ) {}
+
+  add(job: string, args: readonly Argument[], urgent: boolean): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      let batch = this.waiting.get(job);
+      if (batch === undefined) {
+        const created: {
+          args: Argument[];
+          waiters: Array<{ resolve: (result: Result) => void; reject: (error: unknown) => void }>;
+        } = {
+          args: [],
+          waiters: [],
+        };
+        this.waiting.set(job, created);
+        batch = created;
+        this.writes
+          .write<Result>(
+            (pipeline) => {
+              // Later writes of this job start the next command.
+              this.waiting.delete(job);
+              this.command(pipeline, job, created.args);
+            },
+            urgent,
+            this.notifies ? job : undefined,
+          )
+          .then(
+            (result) => {
+              for (const waiter of created.waiters) waiter.resolve(result);
+            },
+            (error: unknown) => {
+              for (const waiter of created.waiters) waiter.reject(error);
+            },
+          );
+      } else if (urgent) {
+        this.writes.urge();
+      }
+      batch.args.push(...args);
+      batch.waiters.push({ resolve, reject });
+    });
   }
 }

@@ -23,7 +23,7 @@ import {
 } from '@inbatch/core';
 import { decodeJob, encodeAnswer, headOf } from './codec.js';
 import { resolveStoreOptions, type RedisJobStoreOptions } from './options.js';
-import { WritePipeline } from './pipeline.js';
+import { GatheredWrites, WritePipeline } from './pipeline.js';
 import { CANCEL, CREATE, EXPIRE, FINISH, RECORD, RENEW, START } from './scripts.js';
 import { readKey, seal, unseal } from './seal.js';
 
@@ -62,11 +62,6 @@ interface ScriptCommands {
   inbatchRenew(...args: Array<string | number>): Promise<number>;
 }
 type CommandClient = Redis & ScriptCommands;
-
-interface GatheredRecords {
-  args: Array<string | number | Buffer>;
-  waiters: Array<{ resolve: (receipt: RecordReceipt) => void; reject: (error: unknown) => void }>;
-}
 
 const commandName = (name: string): string => `inbatch${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
 
@@ -179,8 +174,6 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       throw error instanceof BatchError ? error : unavailable(error);
     }
   };
-  /** Answers waiting for the next pipeline, per job: they go out in one script call. */
-  const recordsWaiting = new Map<string, GatheredRecords>();
   const writes = new WritePipeline(
     commands,
     readyNow,
@@ -188,6 +181,31 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
     (pipeline, jobs) => {
       for (const id of jobs) pipeline.publish(keys.changes(id), '1');
     },
+  );
+
+  /** A job's answers within one pipeline go in one script call (RECORD loops over them). */
+  const recordWrites = new GatheredWrites<number>(
+    writes,
+    (pipeline, id, args) => {
+      void (pipeline as unknown as ScriptCommands).inbatchRecord(
+        keys.job(id),
+        keys.answers(id),
+        keys.used,
+        keys.usage,
+        id,
+        settings.keepMs,
+        ...args,
+      );
+    },
+    true,
+  );
+  /** A job's start marks within one pipeline go in one SADD. */
+  const beginWrites = new GatheredWrites<unknown>(
+    writes,
+    (pipeline, id, args) => {
+      pipeline.sadd(keys.begun(id), ...args.map(String));
+    },
+    false,
   );
 
   // One subscriber connection, opened when first needed: cancels for the jobs running
@@ -366,9 +384,7 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
 
     begin(id: string, indices: readonly number[], urgent: boolean): Promise<void> {
       if (indices.length === 0) return Promise.resolve();
-      return writes
-        .write<unknown>((pipeline) => pipeline.sadd(keys.begun(id), ...indices.map(String)), urgent)
-        .then(() => undefined);
+      return beginWrites.add(id, indices, urgent).then(() => undefined);
     },
   };
 
@@ -443,51 +459,20 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       );
     },
 
-    record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt> {
-      return new Promise<RecordReceipt>((resolve, reject) => {
-        let gathered = recordsWaiting.get(id);
-        if (gathered === undefined) {
-          const batch: GatheredRecords = { args: [], waiters: [] };
-          recordsWaiting.set(id, batch);
-          gathered = batch;
-          // One script call per job and pipeline carries every answer gathered until the
-          // pipeline goes out; answers recorded after that start the next call.
-          writes
-            .write<number>(
-              (pipeline) => {
-                recordsWaiting.delete(id);
-                void (pipeline as unknown as ScriptCommands).inbatchRecord(
-                  keys.job(id),
-                  keys.answers(id),
-                  keys.used,
-                  keys.usage,
-                  id,
-                  settings.keepMs,
-                  ...batch.args,
-                );
-              },
-              false,
-              id,
-            )
-            .then(
-              (cancel) => {
-                for (const waiter of batch.waiters) waiter.resolve({ cancelRequested: cancel === 1 });
-              },
-              (error: unknown) => {
-                for (const waiter of batch.waiters) waiter.reject(error);
-              },
-            );
-        }
-        gathered.args.push(
+    async record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt> {
+      const cancel = await recordWrites.add(
+        id,
+        [
           index,
           encodeAnswer(answer),
           answerSize(answer),
           answer.outcome === 'answered' ? 'a' : 'c',
           isSuccess(answer) ? '1' : '0',
           answer.completedAt,
-        );
-        gathered.waiters.push({ resolve, reject });
-      });
+        ],
+        false,
+      );
+      return { cancelRequested: cancel === 1 };
     },
 
     async finish(id: string, state: JobState, now: number): Promise<FinishedJob | undefined> {
