@@ -155,6 +155,9 @@ export class GatheredWrites<Result> {
               for (const waiter of created.waiters) waiter.resolve(result);
             },
             (error: unknown) => {
+              // A pipeline that failed before it was built (Redis away) never called the
+              // command: the next write of this job must start a new one, not join this.
+              if (this.waiting.get(job) === created) this.waiting.delete(job);
               for (const waiter of created.waiters) waiter.reject(error);
             },
           );

@@ -122,6 +122,9 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
   if (connection.keyPrefix) {
     throw new TypeError('inbatch: redisJobStore needs a connection without keyPrefix; use the "prefix" option');
   }
+  // Reconnect within 2 s once Redis is back (BullMQ's own default backs off to 20 s), so
+  // jobs resume soon after an outage; a strategy the user gave is kept.
+  connection.retryStrategy ??= (times: number) => Math.min(times * 100, 2000);
   let roundTrips = 0;
   const counted = <T>(work: Promise<T>): Promise<T> => {
     roundTrips++;
