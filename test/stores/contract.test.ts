@@ -4,49 +4,12 @@
  * snapshots) stays in that store's own tests.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryJobStore, type JobAnswer, type JobStore, type NewJob } from '@inbatch/core';
+import { createMemoryJobStore, type JobStore } from '@inbatch/core';
 import { redisReachable, testRedisStore } from '../support/redis.js';
+import { answer, claim, finished, MINUTE, newJob, T0 } from './fixtures.js';
 
 const redisAvailable = await redisReachable();
 const STORES = redisAvailable ? (['memory', 'redis'] as const) : (['memory'] as const);
-
-const T0 = 1_000_000;
-const MINUTE = 60_000;
-
-function newJob(id: string, owner = 'owner-a', operations = 2): NewJob {
-  return {
-    id,
-    owner,
-    kind: 'operations',
-    createdAt: T0,
-    statusTtlMs: 10 * MINUTE,
-    resultTtlMs: 60 * MINUTE,
-    operations: Array.from({ length: operations }, (_, i) => ({
-      uuid: `op-${i}`,
-      method: 'GET',
-      endpoint: `/items/${i}`,
-      label: `op${i}`,
-    })),
-    webhook: null,
-  };
-}
-
-function answer(status: number, bytes = 10, completedAt = T0): JobAnswer {
-  return { outcome: 'answered', status, statusText: 'X', headers: [], body: Buffer.alloc(bytes), completedAt };
-}
-
-const claim = (extra: Partial<Parameters<JobStore['create']>[1]> = {}) => ({
-  exclusive: false,
-  idempotency: undefined,
-  reserveBytes: 100,
-  now: T0,
-  ...extra,
-});
-
-async function finished(store: JobStore, id: string, owner?: string, at = T0): Promise<void> {
-  await store.create(newJob(id, owner), claim({ now: at }));
-  await store.finish(id, 'succeeded', at);
-}
 
 describe.each(STORES)('the JobStore contract on the %s store', (kind) => {
   const opened: Array<{ close(): Promise<void> }> = [];

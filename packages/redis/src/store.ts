@@ -282,24 +282,28 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       );
     });
 
+  /** Ends a job once (FINISH): 1 when this call ended it, 0 when it had ended, -1 when it is gone. */
+  const finishCommand = (id: string, state: JobState, now: number): Promise<number> =>
+    commands.inbatchFinish(
+      keys.job(id),
+      keys.answers(id),
+      keys.begun(id),
+      keys.plan(id),
+      keys.used,
+      keys.usage,
+      keys.ends,
+      id,
+      state,
+      now,
+      GC_SLACK_MS,
+    );
+
   const finishFailed = async (id: string, error: unknown): Promise<void> => {
     settings.onError(error);
     try {
       await ready();
       roundTrips++;
-      await commands.inbatchFinish(
-        keys.job(id),
-        keys.answers(id),
-        keys.begun(id),
-        keys.plan(id),
-        keys.used,
-        keys.usage,
-        keys.ends,
-        id,
-        'failed',
-        Date.now(),
-        GC_SLACK_MS,
-      );
+      await finishCommand(id, 'failed', Date.now());
     } catch (finishError) {
       settings.onError(finishError);
     }
@@ -483,19 +487,7 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       // Answers still waiting in the pipeline go first: the job ends with every answer.
       writes.flush();
       roundTrips++;
-      const outcome = await commands.inbatchFinish(
-        keys.job(id),
-        keys.answers(id),
-        keys.begun(id),
-        keys.plan(id),
-        keys.used,
-        keys.usage,
-        keys.ends,
-        id,
-        state,
-        now,
-        GC_SLACK_MS,
-      );
+      const outcome = await finishCommand(id, state, now);
       if (outcome === -1) return undefined;
       if (outcome === 1) await counted(commands.publish(keys.changes(id), '1'));
       const job = await readJob(id);
