@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startApp, type TestServer } from '../support/apps.js';
 import { send, sendBatch } from '../support/http.js';
 import { buildBatch, parseAnswer } from '../support/multipart.js';
+import { readAll } from './driver.js';
 
 /** An outer request whose headers are sent now and whose body is up to the test. */
 function openBatch(url: string, contentType: string, length: number) {
@@ -20,15 +21,6 @@ function openBatch(url: string, contentType: string, length: number) {
   response.catch(() => undefined);
   req.flushHeaders();
   return { req, response };
-}
-
-function readAll(res: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.once('end', () => resolve(Buffer.concat(chunks)));
-    res.once('error', reject);
-  });
 }
 
 /** Waits until `count()` has not changed for `quietMs`, and returns it. */

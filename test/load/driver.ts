@@ -93,7 +93,8 @@ export interface BatchOutcome {
   error: string | undefined;
 }
 
-function readAll(res: IncomingMessage): Promise<Buffer> {
+/** The whole body of a response. */
+export function readAll(res: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
