@@ -79,3 +79,10 @@ export function describeReceivedType(header: string | undefined): string {
   const shown = header.length > 100 ? `${header.slice(0, 100)}…` : header;
   return `Content-Type ${JSON.stringify(shown)}`;
 }
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/** Whether a media type (lower case, no parameters) is JSON: `application/json`, `application/*+json`. */
+export function isJsonMediaType(mediaType: string): boolean {
+  return JSON_MEDIA_TYPE.test(mediaType);
+}

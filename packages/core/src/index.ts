@@ -1,4 +1,4 @@
-export { createBatchEngine, type BatchEngine } from './engine.js';
+export { createBatchEngine, type BatchEngine } from './endpoint.js';
 export { isJobId, type BatchRoute, type JobFile } from './engine/routes.js';
 export {
   BATCH_ERROR_STATUS,

@@ -1,6 +1,8 @@
 import type { ContentType } from '../content-type.js';
 import { BatchError } from '../errors.js';
+import type { JobFormat } from '../jobs/format.js';
 import type { JobKind, JobWebhook } from '../jobs/job.js';
+import type { CompiledBulkResource } from './bulk-rules.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 
@@ -67,4 +69,21 @@ export function checkOperationCount(count: number, maxOperations: number): void 
       limit: maxOperations,
     });
   }
+}
+
+/**
+ * Every dialect one endpoint serves, as the engine knows them: through these interfaces
+ * only. The composition root (`endpoint.ts`) lists them; adding a dialect touches that list.
+ */
+export interface DialectSet {
+  /** The dialects a sync batch may be written in, tried by Content-Type and shape. */
+  sync: readonly Dialect[];
+  /** JSON dialects always answered as a job (the operations seed), claimed by shape first. */
+  jobs: readonly JsonJobDialect[];
+  /** The bulk seed: how a resource's JSON array becomes operations. */
+  bulk: {
+    parse(value: unknown, resource: CompiledBulkResource, options: ResolvedOptions): BatchEntry[];
+  };
+  /** How each kind of job reads on the wire: status, files, webhook word. */
+  formats: Readonly<Record<JobKind, JobFormat>>;
 }

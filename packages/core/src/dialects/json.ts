@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { ContentType } from '../content-type.js';
+import { isJsonMediaType, type ContentType } from '../content-type.js';
 import { BatchError } from '../errors.js';
 import type { BatchEntry, HeaderField, OperationResult, RawOperation } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
@@ -11,7 +11,6 @@ export interface JsonMeta {
   id: string;
 }
 
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 const TEXT_MEDIA_TYPES = new Set([
   'application/xml',
   'application/javascript',
@@ -23,11 +22,6 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i;
 /** Reference placeholders for the checks that run before anything runs. */
 const PLACEHOLDER = /\{\{[^{}]{1,256}\}\}/g;
-
-/** Whether a media type (lower case, no parameters) is JSON: `application/json`, `application/*+json`. */
-export function isJsonMediaType(mediaType: string): boolean {
-  return JSON_MEDIA_TYPE.test(mediaType);
-}
 
 function mediaTypeOf(contentType: string | undefined): string {
   return (contentType?.split(';')[0] ?? '').trim().toLowerCase();

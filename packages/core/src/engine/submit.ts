@@ -1,15 +1,11 @@
-import { describeReceivedType, parseContentType, type ContentType } from '../content-type.js';
+import { describeReceivedType, isJsonMediaType, parseContentType, type ContentType } from '../content-type.js';
 import type { CompiledBulkResource } from '../dialects/bulk-rules.js';
-import type { Dialect, JsonJobDialect } from '../dialects/dialect.js';
-import { isJsonMediaType, jsonDialect } from '../dialects/json.js';
-import { bulkFormat, parseBulkItems } from '../dialects/bulk.js';
-import { multipartDialect } from '../dialects/multipart.js';
-import { operationsDialect } from '../dialects/operations.js';
+import type { Dialect, DialectSet } from '../dialects/dialect.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { BatchError } from '../errors.js';
 import type { JobKind } from '../jobs/job.js';
 import { planData } from '../jobs/plan.js';
-import { JOB_FORMATS, type JobService } from '../jobs/service.js';
+import type { JobService } from '../jobs/service.js';
 import type { BatchAnswer, OuterRequest } from '../node/http.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Semaphore } from '../scheduler.js';
@@ -21,9 +17,6 @@ import { parseBatch, readJsonBody } from './parse.js';
 import { prepareBatch } from './prepare.js';
 import { streamAnswer } from './stream.js';
 
-const DIALECTS: readonly Dialect[] = [multipartDialect, jsonDialect];
-const JOB_DIALECTS: readonly JsonJobDialect[] = [operationsDialect];
-
 /** What the submit handlers share: the options, the in-flight cap, the jobs. */
 export interface EngineState {
   options: ResolvedOptions;
@@ -31,6 +24,8 @@ export interface EngineState {
   /** The process-wide budget of batches and buffered bytes. */
   budget: BatchBudget;
   jobs: JobService;
+  /** The dialects served, as the composition root (endpoint.ts) listed them. */
+  dialects: DialectSet;
 }
 
 /**
@@ -127,7 +122,8 @@ export async function handleSubmit(
     throw new BatchError('batch.method_not_allowed', `Batches are sent with POST, not ${outer.method}.`);
   }
   const contentType = parseContentType(outer.headers['content-type']);
-  const candidates = contentType === undefined ? [] : DIALECTS.filter((candidate) => candidate.accepts(contentType));
+  const candidates =
+    contentType === undefined ? [] : state.dialects.sync.filter((candidate) => candidate.accepts(contentType));
   if (contentType === undefined || candidates.length === 0) {
     throw new BatchError(
       'batch.unsupported_media_type',
@@ -158,7 +154,7 @@ async function submitAdmitted(
   candidates: readonly Dialect[],
 ): Promise<BatchAnswer> {
   const { options } = state;
-  const parsed = await parseBatch(candidates, JOB_DIALECTS, contentType, outer.body, options);
+  const parsed = await parseBatch(candidates, state.dialects.jobs, contentType, outer.body, options);
   const { entries } = parsed;
   if (entries.length === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
 
@@ -169,7 +165,7 @@ async function submitAdmitted(
   if (asJob) {
     const kind = parsed.dialect.name as JobKind;
     return state.jobs.submit({
-      format: JOB_FORMATS[kind],
+      format: state.dialects.formats[kind],
       entries,
       requests,
       context,
@@ -253,11 +249,11 @@ async function submitBulk(
 ): Promise<BatchAnswer> {
   const { options } = state;
   const input = await readJsonBody(outer.body, options);
-  const entries = parseBulkItems(input, resource, options);
+  const entries = state.dialects.bulk.parse(input, resource, options);
   const { context, endpoint } = contextFor(state, outer, relativePath, true);
   const requests = prepareBatch(entries, context, options);
   return state.jobs.submit({
-    format: bulkFormat,
+    format: state.dialects.formats.bulk,
     entries,
     requests,
     context,

@@ -1,8 +1,5 @@
 import { parseContentType } from '../content-type.js';
-import { parseBulkItems } from '../dialects/bulk.js';
-import { jsonDialect } from '../dialects/json.js';
-import { multipartDialect } from '../dialects/multipart.js';
-import { operationsDialect } from '../dialects/operations.js';
+import type { DialectSet } from '../dialects/dialect.js';
 import type { BatchContext } from '../engine/context.js';
 import { prepareBatch, type PreparedRequests } from '../engine/prepare.js';
 import { BatchError } from '../errors.js';
@@ -61,32 +58,31 @@ export interface RebuiltPlan {
   context: BatchContext;
 }
 
-function entriesOf(data: JobPlanData, options: ResolvedOptions): BatchEntry[] {
-  switch (data.kind) {
-    case 'multipart': {
-      const contentType = parseContentType(data.contentType);
-      if (contentType === undefined) throw new BatchError('batch.malformed', 'The stored batch has no Content-Type.');
-      return multipartDialect.parse(Buffer.from(data.body, 'base64'), contentType, options);
+function entriesOf(data: JobPlanData, options: ResolvedOptions, dialects: DialectSet): BatchEntry[] {
+  if (data.kind === 'bulk') {
+    const resource = options.bulk?.get(data.resource ?? '');
+    if (resource === undefined) {
+      throw new BatchError('batch.unknown_resource', `There is no bulk resource ${JSON.stringify(data.resource)}.`);
     }
-    case 'json':
-      return jsonDialect.parse(JSON.parse(data.body), options);
-    case 'operations':
-      return operationsDialect.parse(JSON.parse(data.body), options).entries;
-    case 'bulk': {
-      const resource = options.bulk?.get(data.resource ?? '');
-      if (resource === undefined) {
-        throw new BatchError('batch.unknown_resource', `There is no bulk resource ${JSON.stringify(data.resource)}.`);
-      }
-      return parseBulkItems(JSON.parse(data.body), resource, options);
-    }
+    return dialects.bulk.parse(JSON.parse(data.body), resource, options);
   }
+  const jobDialect = dialects.jobs.find((dialect) => dialect.name === data.kind);
+  if (jobDialect !== undefined) return jobDialect.parse(JSON.parse(data.body), options).entries;
+  const dialect = dialects.sync.find((candidate) => candidate.name === data.kind);
+  if (dialect?.input === 'json') return dialect.parse(JSON.parse(data.body), options);
+  if (dialect?.input === 'bytes') {
+    const contentType = parseContentType(data.contentType);
+    if (contentType === undefined) throw new BatchError('batch.malformed', 'The stored batch has no Content-Type.');
+    return dialect.parse(Buffer.from(data.body, 'base64'), contentType, options);
+  }
+  throw new BatchError('batch.malformed', `No dialect reads a stored batch of kind ${JSON.stringify(data.kind)}.`);
 }
 
 /**
  * Parses and prepares a stored batch again, under the same rules as at submit. Throws a
  * `BatchError` when this process's options no longer accept it (a deploy changed them).
  */
-export function rebuildPlan(data: JobPlanData, options: ResolvedOptions): RebuiltPlan {
+export function rebuildPlan(data: JobPlanData, options: ResolvedOptions, dialects: DialectSet): RebuiltPlan {
   if (data.v !== 1) throw new BatchError('batch.malformed', `Unknown stored plan version ${String(data.v)}.`);
   // JSON loses the null prototype the engine gives inherited headers (a header named
   // `__proto__` must stay a plain key).
@@ -94,6 +90,6 @@ export function rebuildPlan(data: JobPlanData, options: ResolvedOptions): Rebuil
     ...data.context,
     headers: Object.assign(Object.create(null) as Record<string, string>, data.context.headers),
   };
-  const entries = entriesOf(data, options);
+  const entries = entriesOf(data, options, dialects);
   return { entries, requests: prepareBatch(entries, context, options), context };
 }

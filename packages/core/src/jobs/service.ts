@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { bulkFormat } from '../dialects/bulk.js';
-import { operationsFormat } from '../dialects/operations.js';
+import type { DialectSet } from '../dialects/dialect.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { jsonAnswer, report } from '../engine/answers.js';
 import type { BatchContext } from '../engine/context.js';
@@ -19,22 +18,13 @@ import { HostBreaker } from '../webhook/breaker.js';
 import { deliverWebhook } from '../webhook/deliver.js';
 import { submissionFingerprint } from './fingerprint.js';
 import { isoSeconds, jobLinks, type JobFormat } from './format.js';
-import { isFinalState, summarize, type JobAnswer, type JobKind, type JobRecord, type JobWebhook } from './job.js';
+import { isFinalState, summarize, type JobAnswer, type JobRecord, type JobWebhook } from './job.js';
 import { eventStreamAnswer, StreamSlots, wantsEventStream } from './events.js';
 import { rebuildPlan, type JobPlanData, type RebuiltPlan } from './plan.js';
 import { runJob, storedResult, type JobPlan } from './runner.js';
 import { isStatusKept, type IdempotencyClaim, type IdempotentJob, type JobRunQueue, type QueuedJob } from './store.js';
-import { jsonJobFormat, multipartJobFormat } from './sync-formats.js';
 
 const gzipAsync = promisify(gzip);
-
-/** How each kind of job reads on the wire. */
-export const JOB_FORMATS: Readonly<Record<JobKind, JobFormat>> = {
-  operations: operationsFormat,
-  bulk: bulkFormat,
-  json: jsonJobFormat,
-  multipart: multipartJobFormat,
-};
 
 /** A batch that passed every check, to be run as a job. */
 export interface JobSubmission {
@@ -97,7 +87,13 @@ function notFound(): BatchError {
 }
 
 /** Builds the job service of one middleware. */
-export function createJobService(options: ResolvedOptions, inFlight: Semaphore, now: () => number): JobService {
+export function createJobService(
+  options: ResolvedOptions,
+  inFlight: Semaphore,
+  now: () => number,
+  dialects: DialectSet,
+): JobService {
+  const JOB_FORMATS = dialects.formats;
   const { store } = options;
   /** Cancel switches of the jobs running in this process. */
   const running = new Map<string, AbortController>();
@@ -213,7 +209,7 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
     }
     let rebuilt: RebuiltPlan;
     try {
-      rebuilt = rebuildPlan(work.plan, options);
+      rebuilt = rebuildPlan(work.plan, options, dialects);
     } catch (error) {
       report(options.onError, error);
       const finished = await store.finish(id, 'failed', now());

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createDispatcher } from '../dispatch/create.js';
 import type { NodeHandler } from '../dispatch/dispatcher.js';
-import { createBatchEngine } from '../engine.js';
+import { createBatchEngine } from '../endpoint.js';
 import { pathOf } from '../engine/context.js';
 import type { BatchOptions } from '../options.js';
 import { outerRequestFromNode, sendNodeAnswer } from './http.js';

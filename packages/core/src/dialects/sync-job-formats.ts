@@ -1,12 +1,12 @@
-import type { AnswerWriter } from '../dialects/dialect.js';
-import { answerObject, jsonDialect } from '../dialects/json.js';
-import { multipartDialect } from '../dialects/multipart.js';
+import type { AnswerWriter } from './dialect.js';
+import { answerObject, jsonDialect } from './json.js';
+import { multipartDialect } from './multipart.js';
 import { BatchError } from '../errors.js';
 import type { BatchAnswer } from '../node/http.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import { errorResult } from '../results.js';
-import { statusDocument, statusWord, type JobFormat } from './format.js';
-import type { JobAnswer, JobKind, JobRecord } from './job.js';
+import { statusDocument, statusWord, type JobFormat } from '../jobs/format.js';
+import type { JobAnswer, JobKind, JobRecord } from '../jobs/job.js';
 
 /** A stored answer as the sync writers read it; a cancelled operation answers as the sync batch would have. */
 function resultOf(answer: JobAnswer | undefined, index: number): OperationResult {

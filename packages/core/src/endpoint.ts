@@ -5,11 +5,33 @@ import { BatchBudget } from './engine/budget.js';
 import { createRouteMatcher, type BatchRoute } from './engine/routes.js';
 import { handleBulk, handleSubmit, type EngineState } from './engine/submit.js';
 import { BatchError } from './errors.js';
+import { bulkFormat, parseBulkItems } from './dialects/bulk.js';
+import type { DialectSet } from './dialects/dialect.js';
+import { jsonDialect } from './dialects/json.js';
+import { multipartDialect } from './dialects/multipart.js';
+import { operationsDialect, operationsFormat } from './dialects/operations.js';
 import { createJobService } from './jobs/service.js';
+import { jsonJobFormat, multipartJobFormat } from './dialects/sync-job-formats.js';
 import type { BatchAnswer, OuterRequest } from './node/http.js';
 import { resolveOptions, type BatchOptions, type ResolvedOptions } from './options.js';
 import { normalizePathForMatch } from './policy/target.js';
 import { Semaphore } from './scheduler.js';
+
+/**
+ * The composition root: every dialect the endpoint serves, listed once. The engine below
+ * knows them only through `DialectSet`; adding a dialect is one entry here and one folder.
+ */
+export const DIALECTS: DialectSet = {
+  sync: [multipartDialect, jsonDialect],
+  jobs: [operationsDialect],
+  bulk: { parse: parseBulkItems },
+  formats: {
+    operations: operationsFormat,
+    bulk: bulkFormat,
+    json: jsonJobFormat,
+    multipart: multipartJobFormat,
+  },
+};
 
 /** The batch endpoint, framework-free: adapters ask `match`, and hand matched requests to `handle`. */
 export interface BatchEngine {
@@ -85,7 +107,8 @@ export function createBatchEngine(options?: BatchOptions): BatchEngine {
     options: resolved,
     inFlight,
     budget: new BatchBudget(resolved.maxConcurrentBatches, resolved.maxBufferedBytes),
-    jobs: createJobService(resolved, inFlight, () => Date.now()),
+    jobs: createJobService(resolved, inFlight, () => Date.now(), DIALECTS),
+    dialects: DIALECTS,
   };
   const match = createRouteMatcher(resolved);
   const limits = limitsBody(resolved);
