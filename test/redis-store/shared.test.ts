@@ -91,6 +91,26 @@ describe.skipIf(!available)('two instances on one Redis', () => {
     expect([...a.hits, ...b.hits]).not.toContain('GET /items/2');
   });
 
+  it('streams live progress on one instance of a job that runs on the other', async () => {
+    const { a, b } = await pair({ concurrency: 1 });
+    const ops = ['s1', 's2'].map((gate) => ({ operationId: gate, method: 'GET', endpoint: `/gate/${gate}` }));
+    const { uuid } = (await sendJson(a.url, '/batch', { batch: { operations: ops } }, { headers: ALICE })).json();
+    await waitFor(() => a.hits.includes('GET /gate/s1') || b.hits.includes('GET /gate/s1'), 'the first op');
+    const runner = a.hits.includes('GET /gate/s1') ? a : b;
+    const watcher = runner === a ? b : a;
+    const response = await fetch(`${watcher.url}/batch/${uuid}`, {
+      headers: { ...ALICE, accept: 'text/event-stream' },
+    });
+    expect(response.status).toBe(200);
+    runner.gates.open('s1');
+    runner.gates.open('s2');
+    const text = await response.text(); // the server closes the stream after the end event
+    const events = text.split('\n\n').filter((block) => block.includes('event:'));
+    expect(events[0]).toContain('event: progress');
+    expect(events.at(-1)).toContain('event: end');
+    expect(events.at(-1)).toContain('"status":"finished"');
+  });
+
   it('holds one job per owner and one job per Idempotency-Key across instances', async () => {
     const { a, b } = await pair();
     const first = await sendJson(a.url, '/batch', held('lock'), { headers: ALICE });

@@ -435,7 +435,7 @@ function resolveWebhook(options: BatchOptions): ResolvedWebhookOptions {
 
 function resolveStore(store: unknown): JobStore {
   if (store === undefined) return createMemoryJobStore();
-  const methods = ['create', 'findByIdempotencyKey', 'start', 'record', 'finish', 'read', 'cancel', 'expire'];
+  const methods = ['create', 'findByIdempotencyKey', 'start', 'record', 'finish', 'read', 'cancel', 'expire', 'watch'];
   if (
     store === null ||
     typeof store !== 'object' ||

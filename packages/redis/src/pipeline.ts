@@ -2,6 +2,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
 
 interface Pending {
   add: (pipeline: ChainableCommander) => void;
+  /** The job the write changes, to be told to its watchers once per pipeline. */
+  job: string | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -23,14 +25,16 @@ export class WritePipeline {
     /** Resolves once the connection is ready; undefined when it already is (then writes go out synchronously, ahead of any later command). */
     private readonly ready: () => Promise<void> | undefined,
     private readonly onRoundTrip: () => void,
+    /** Appends the commands that tell watchers these jobs changed (not counted as replies). */
+    private readonly notify: (pipeline: ChainableCommander, jobs: ReadonlySet<string>) => void,
     private readonly delayMs = 5,
     private readonly maxWrites = 128,
   ) {}
 
   /** Queues one command (`add` appends exactly one to the pipeline); resolves with its reply. */
-  write<T>(add: (pipeline: ChainableCommander) => void, urgent = false): Promise<T> {
+  write<T>(add: (pipeline: ChainableCommander) => void, urgent = false, job?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ add, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ add, job, resolve: resolve as (value: unknown) => void, reject });
       if (urgent || this.pending.length >= this.maxWrites) {
         this.immediate ??= setImmediate(() => {
           this.immediate = undefined;
@@ -59,7 +63,12 @@ export class WritePipeline {
     };
     const send = (): void => {
       const pipeline = this.redis.pipeline();
-      for (const entry of batch) entry.add(pipeline);
+      const jobs = new Set<string>();
+      for (const entry of batch) {
+        entry.add(pipeline);
+        if (entry.job !== undefined) jobs.add(entry.job);
+      }
+      if (jobs.size > 0) this.notify(pipeline, jobs);
       this.onRoundTrip();
       pipeline.exec().then((replies) => {
         batch.forEach((entry, index) => {

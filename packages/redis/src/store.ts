@@ -116,6 +116,7 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
     usage: `${base}:usage`,
     ends: `${base}:ends`,
     cancels: `${base}:cancels`,
+    changes: (id: string) => `${base}:changes:${id}`,
   };
   const connection = baseOptions(options.connection);
   if (connection.keyPrefix) {
@@ -173,7 +174,34 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       throw error instanceof BatchError ? error : unavailable(error);
     }
   };
-  const writes = new WritePipeline(commands, readyNow, () => roundTrips++);
+  const writes = new WritePipeline(
+    commands,
+    readyNow,
+    () => roundTrips++,
+    (pipeline, jobs) => {
+      for (const id of jobs) pipeline.publish(keys.changes(id), '1');
+    },
+  );
+
+  // One subscriber connection, opened when first needed: cancels for the jobs running
+  // here, and the changes of jobs whose live progress someone here is streaming.
+  let subscriber: Redis | undefined;
+  const watchers = new Map<string, Set<() => void>>();
+  let onCancel: ((id: string) => void) | undefined;
+  const subscriberConnection = (): Redis => {
+    if (subscriber !== undefined) return subscriber;
+    const connected = new Redis({ ...connection, connectionName: 'inbatch:events', maxRetriesPerRequest: null });
+    connected.on('error', () => {
+      // reconnects by itself (and resubscribes); what was missed meanwhile reaches the
+      // runner with its next answer, and a stream with its next change or heartbeat
+    });
+    connected.on('message', (channel: string, message: string) => {
+      if (channel === keys.cancels) onCancel?.(message);
+      else for (const notify of watchers.get(channel) ?? []) notify();
+    });
+    subscriber = connected;
+    return connected;
+  };
 
   const readJob = async (id: string): Promise<JobRecord | undefined> => {
     const replies = await counted(commands.pipeline().hgetall(keys.job(id)).hgetallBuffer(keys.answers(id)).exec());
@@ -191,7 +219,6 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
   // The queue side, created when the middleware starts serving (first request), never at import.
   let queue: Queue | undefined;
   let worker: Worker | undefined;
-  let subscriber: Redis | undefined;
   let served = false;
   const getQueue = (): Queue => {
     queue ??= new Queue(QUEUE_NAME, {
@@ -318,12 +345,8 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
           void finishFailed(job.data.id, error);
         }
       });
-      subscriber = new Redis({ ...connection, connectionName: 'inbatch:cancels', maxRetriesPerRequest: null });
-      subscriber.on('error', () => {
-        // reconnects by itself; a cancel missed meanwhile still reaches the run through its next answer
-      });
-      subscriber.on('message', (_channel: string, id: string) => handlers.cancel(id));
-      void subscriber.subscribe(keys.cancels).catch(settings.onError);
+      onCancel = (id) => handlers.cancel(id);
+      void subscriberConnection().subscribe(keys.cancels).catch(settings.onError);
     },
 
     async enqueue(id: string, plan: JobPlanData): Promise<void> {
@@ -403,28 +426,36 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
     },
 
     async start(id: string, now: number): Promise<void> {
-      await writes.write((pipeline) => {
-        void (pipeline as unknown as ScriptCommands).inbatchStart(keys.job(id), now);
-      });
+      await writes.write(
+        (pipeline) => {
+          void (pipeline as unknown as ScriptCommands).inbatchStart(keys.job(id), now);
+        },
+        false,
+        id,
+      );
     },
 
     async record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt> {
-      const cancel = await writes.write<number>((pipeline) => {
-        void (pipeline as unknown as ScriptCommands).inbatchRecord(
-          keys.job(id),
-          keys.answers(id),
-          keys.used,
-          keys.usage,
-          id,
-          index,
-          encodeAnswer(answer),
-          answerSize(answer),
-          answer.outcome === 'answered' ? 'a' : 'c',
-          isSuccess(answer) ? '1' : '0',
-          answer.completedAt,
-          settings.keepMs,
-        );
-      });
+      const cancel = await writes.write<number>(
+        (pipeline) => {
+          void (pipeline as unknown as ScriptCommands).inbatchRecord(
+            keys.job(id),
+            keys.answers(id),
+            keys.used,
+            keys.usage,
+            id,
+            index,
+            encodeAnswer(answer),
+            answerSize(answer),
+            answer.outcome === 'answered' ? 'a' : 'c',
+            isSuccess(answer) ? '1' : '0',
+            answer.completedAt,
+            settings.keepMs,
+          );
+        },
+        false,
+        id,
+      );
       return { cancelRequested: cancel === 1 };
     },
 
@@ -447,6 +478,7 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
         GC_SLACK_MS,
       );
       if (outcome === -1) return undefined;
+      if (outcome === 1) await counted(commands.publish(keys.changes(id), '1'));
       const job = await readJob(id);
       return job === undefined ? undefined : { job, ended: outcome === 1 };
     },
@@ -471,10 +503,32 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
         const asked = await commands.inbatchCancel(keys.job(id), now);
         if (asked === -1) return undefined;
         // Reaches the instance running the job at once; its next answer would tell it too.
-        if (asked === 1) await counted(commands.publish(keys.cancels, id));
+        if (asked === 1) {
+          await counted(commands.pipeline().publish(keys.cancels, id).publish(keys.changes(id), '1').exec());
+        }
         const job = await readJob(id);
         return job !== undefined && isResultKept(job, now) ? job : undefined;
       });
+    },
+
+    watch(id: string, onChange: () => void): () => void {
+      const channel = keys.changes(id);
+      let set = watchers.get(channel);
+      const first = set === undefined;
+      if (set === undefined) watchers.set(channel, (set = new Set()));
+      set.add(onChange);
+      const events = subscriberConnection();
+      // Once subscribed, look again: a change between the caller's read and the
+      // subscription would otherwise go unseen.
+      if (first) void events.subscribe(channel).then(onChange, settings.onError);
+      else queueMicrotask(onChange);
+      return () => {
+        set.delete(onChange);
+        if (set.size === 0 && watchers.get(channel) === set) {
+          watchers.delete(channel);
+          void events.unsubscribe(channel).catch(() => undefined);
+        }
+      };
     },
 
     expire(now: number): Promise<number> {

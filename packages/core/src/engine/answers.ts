@@ -33,7 +33,7 @@ export function errorAnswer(error: unknown, onError: (error: unknown) => void): 
   }
   const headers: Record<string, string> = {};
   if (refusal.code === 'batch.method_not_allowed') headers.allow = 'POST';
-  if (refusal.code === 'batch.overloaded') headers['retry-after'] = '30';
+  if (refusal.code === 'batch.overloaded' || refusal.code === 'batch.stream_limit') headers['retry-after'] = '30';
   // A store that can't be reached is usually back within seconds (a failover, a restart).
   if (refusal.code === 'batch.store_unavailable') headers['retry-after'] = '5';
   if (refusal.closeConnection) headers.connection = 'close';

@@ -87,6 +87,10 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
   const keys = new Map<string, string>();
   let usedBytes = 0;
   let lastSweep = Number.NEGATIVE_INFINITY;
+  const watchers = new Map<string, Set<() => void>>();
+  const changed = (id: string): void => {
+    for (const onChange of watchers.get(id) ?? []) onChange();
+  };
 
   const charge = (entry: Entry): number =>
     isFinalState(entry.job.state) ? entry.job.resultBytes : Math.max(entry.reserved, entry.job.resultBytes);
@@ -189,6 +193,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         entry.job.state = 'running';
         entry.job.startedAt = now;
         entry.job.updatedAt = now;
+        changed(id);
       }
       return Promise.resolve();
     },
@@ -210,6 +215,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       }
       job.updatedAt = Math.max(job.updatedAt, answer.completedAt);
       usedBytes += charge(entry) - before;
+      changed(id);
       return Promise.resolve({ cancelRequested: job.cancelRequested });
     },
 
@@ -225,6 +231,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         job.updatedAt = now;
         usedBytes += charge(entry) - before;
         if (owners.get(job.owner) === job.id) owners.delete(job.owner);
+        changed(id);
       }
       return Promise.resolve({ job: snapshot(entry), ended });
     },
@@ -240,12 +247,23 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (!isFinalState(entry.job.state) && !entry.job.cancelRequested) {
         entry.job.cancelRequested = true;
         entry.job.updatedAt = now;
+        changed(id);
       }
       return Promise.resolve(snapshot(entry));
     },
 
     expire(now: number): Promise<number> {
       return Promise.resolve(sweep(now));
+    },
+
+    watch(id: string, onChange: () => void): () => void {
+      let set = watchers.get(id);
+      if (set === undefined) watchers.set(id, (set = new Set()));
+      set.add(onChange);
+      return () => {
+        set.delete(onChange);
+        if (set.size === 0 && watchers.get(id) === set) watchers.delete(id);
+      };
     },
   };
 }

@@ -20,6 +20,7 @@ import { deliverWebhook } from '../webhook/deliver.js';
 import { submissionFingerprint } from './fingerprint.js';
 import { isoSeconds, jobLinks, type JobFormat } from './format.js';
 import { isFinalState, summarize, type JobAnswer, type JobKind, type JobRecord, type JobWebhook } from './job.js';
+import { eventStreamAnswer, StreamSlots, wantsEventStream } from './events.js';
 import { rebuildPlan, type JobPlanData, type RebuiltPlan } from './plan.js';
 import { runJob, storedResult, type JobPlan } from './runner.js';
 import { isStatusKept, type IdempotencyClaim, type IdempotentJob, type JobRunQueue, type QueuedJob } from './store.js';
@@ -67,6 +68,10 @@ export interface JobService {
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
+/** Event streams open at once in one process, and per owner (the README's `batch.stream_limit`). */
+const MAX_EVENT_STREAMS = 1000;
+const MAX_EVENT_STREAMS_PER_OWNER = 5;
+
 /** Methods RFC 9110 §9.2.2 calls idempotent: running one again after a crash changes nothing more. */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
@@ -98,6 +103,25 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
   const running = new Map<string, AbortController>();
   /** Callback hosts that keep failing, per middleware so one app's (or test's) dead hosts don't close another's. */
   const webhookBreaker = new HostBreaker({ now });
+
+  /** Live progress streams open in this process (issue 16: capped per owner and in all). */
+  const streams = new StreamSlots(MAX_EVENT_STREAMS, MAX_EVENT_STREAMS_PER_OWNER);
+
+  const eventStream = (outer: OuterRequest, job: JobRecord, links: ReturnType<typeof jobLinks>): BatchAnswer => {
+    const release = streams.take(job.owner);
+    const format = JOB_FORMATS[job.kind];
+    return eventStreamAnswer({
+      first: job,
+      read: () => store.read(job.id, now()),
+      watch: (onChange) => store.watch(job.id, onChange),
+      word: (current) => format.word(current),
+      document: (current) => format.status(current, links).body,
+      signal: outer.signal,
+      maxLifetimeMs: options.jobTimeoutMs,
+      release,
+      onError: (error) => report(options.onError, error),
+    });
+  };
 
   const ownerOf = (outer: OuterRequest): string =>
     options.ownerOf({ headers: outer.headers, remoteAddress: outer.remoteAddress, encrypted: outer.encrypted });
@@ -337,6 +361,7 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
           link: `<${links.jsonl}>; rel="alternate"; type="application/x-ndjson", <${links.gz}>; rel="alternate"; type="application/gzip"`,
         });
       }
+      if (wantsEventStream(outer.headers.accept)) return eventStream(outer, job, links);
       const document = JOB_FORMATS[job.kind].status(job, links);
       return jsonAnswer(document.status, document.body);
     },

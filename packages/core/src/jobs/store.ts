@@ -98,6 +98,12 @@ export interface JobStore {
   /** Deletes what is past its `resultTtlMs`; answers how many jobs were deleted. */
   expire(now: number): Promise<number>;
   /**
+   * Calls `onChange` (possibly coalesced) after the job may have changed — an answer
+   * recorded, started, cancelled, finished — on any process; answers how to stop. Live
+   * progress streams (`Accept: text/event-stream`) follow jobs with it.
+   */
+  watch(id: string, onChange: () => void): () => void;
+  /**
    * Present on a store shared by several processes: jobs are handed to it and run by
    * whichever process takes them, instead of by the process that accepted them.
    */
