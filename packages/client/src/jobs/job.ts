@@ -13,7 +13,7 @@ import {
   type StatusOf,
 } from './documents.js';
 import { readEventStream } from './event-stream.js';
-import { jittered, jobRequest, retryAfterMs, sleep } from './http.js';
+import { jittered, jobRequest, MAX_RETRY_AFTER_MS, retryAfterMs, sleep } from './http.js';
 import { readJsonLines } from './lines.js';
 
 /** Options of `wait()`. */
@@ -88,10 +88,10 @@ type StreamOutcome =
   | { kind: 'final'; document: unknown }
   /** The server answered a status document instead of a stream: it has none. */
   | { kind: 'document'; document: unknown }
-  /** Refused for now (429 over the stream cap, 503): poll. */
-  | { kind: 'refused'; retryAfter: number | undefined }
+  /** Refused for now (429 over the stream cap, 503): poll, and try a stream again after `retryAfter`. */
+  | { kind: 'refused'; status: number; retryAfter: number | undefined }
   /** The stream ended without a final event, or never connected: connect again. */
-  | { kind: 'dropped'; lastEventId: string | undefined; retry: number | undefined };
+  | { kind: 'dropped'; lastEventId: string | undefined; retry: number | undefined; delivered: boolean };
 
 interface JobContext {
   client: ResolvedClient;
@@ -150,7 +150,8 @@ export function createJob<K extends JobKind>(client: ResolvedClient, id: string,
         signal,
       });
     } catch (error) {
-      if (error instanceof BatchRequestError) return { kind: 'dropped', lastEventId, retry: undefined };
+      if (error instanceof BatchRequestError)
+        return { kind: 'dropped', lastEventId, retry: undefined, delivered: false };
       throw error;
     }
     if ((answer.status === 200 || answer.status === 206) && !isEventStream(answer)) {
@@ -158,13 +159,15 @@ export function createJob<K extends JobKind>(client: ResolvedClient, id: string,
     }
     if (answer.status === 429 || answer.status >= 500) {
       await answer.body?.cancel().catch(() => undefined);
-      return { kind: 'refused', retryAfter: retryAfterMs(answer) };
+      return { kind: 'refused', status: answer.status, retryAfter: retryAfterMs(answer) };
     }
     if (answer.status !== 200 || answer.body === null) throw await refusalOf(answer);
     let seen = lastEventId;
     let retry: number | undefined;
+    let delivered = false;
     try {
       for await (const event of readEventStream(answer.body)) {
+        delivered = true;
         seen = event.lastEventId || seen;
         retry = event.retry;
         if (event.event === 'end') return { kind: 'final', document: JSON.parse(event.data) };
@@ -180,7 +183,7 @@ export function createJob<K extends JobKind>(client: ResolvedClient, id: string,
       }
       // A connection cut mid-stream: connect again.
     }
-    return { kind: 'dropped', lastEventId: seen, retry };
+    return { kind: 'dropped', lastEventId: seen, retry, delivered };
   };
 
   const wait = async (options: WaitOptions<K> = {}): Promise<StatusOf[K]> => {
@@ -194,7 +197,9 @@ export function createJob<K extends JobKind>(client: ResolvedClient, id: string,
       last = key;
       onProgress?.(progress);
     };
-    let streaming = options.stream !== false;
+    // Whether this server streams at all; and, while polling, when to try a stream again.
+    let streams = options.stream !== false;
+    let streamAgainAt = 0;
     let streamDrops = 0;
     let networkFailures = 0;
     let lastEventId: string | undefined;
@@ -204,28 +209,34 @@ export function createJob<K extends JobKind>(client: ResolvedClient, id: string,
       delay = Math.min(delay * POLL_GROWTH, POLL_MAX_MS);
     };
     for (;;) {
-      if (streaming) {
+      if (streams && Date.now() >= streamAgainAt) {
         const outcome = await follow(signal, report, lastEventId);
         switch (outcome.kind) {
           case 'final':
             return settle(outcome.document);
           case 'document': {
             // A server without the stream answered the status: poll from here on.
-            streaming = false;
+            streams = false;
             if (isFinalWord(wordOf(outcome.document))) return settle(outcome.document);
             report(progressOfDocument(id, kind, outcome.document as StatusOf[K]));
             await backOff(undefined);
             continue;
           }
           case 'refused':
-            streaming = false;
-            await backOff(outcome.retryAfter);
+            // Over the stream cap (429 batch.stream_limit) or the store away (503): poll now,
+            // and open a stream again once `Retry-After` has passed.
+            streamAgainAt = Date.now() + (outcome.retryAfter ?? POLL_MAX_MS);
+            if (outcome.status !== 429) await backOff(outcome.retryAfter);
             continue;
           case 'dropped':
+            // A stream that delivered events and then closed (a proxy's timeout, the server's
+            // lifetime cap) is normal; only streams that drop without a word count.
             lastEventId = outcome.lastEventId;
-            streamDrops++;
-            if (streamDrops >= STREAM_ATTEMPTS) streaming = false;
-            await backOff(outcome.retry);
+            streamDrops = outcome.delivered ? 0 : streamDrops + 1;
+            if (streamDrops >= STREAM_ATTEMPTS) streams = false;
+            // The server's `retry:` is how long to wait before reconnecting (HTML §9.2).
+            if (outcome.delivered) await sleep(Math.min(outcome.retry ?? POLL_FIRST_MS, MAX_RETRY_AFTER_MS), signal);
+            else await backOff(outcome.retry);
             continue;
         }
       }
