@@ -9,6 +9,7 @@ import {
   errorBody,
   hasBearerToken,
 } from '@inbatch/example-inventory';
+import { DEMO_BULK, jobsDemoRoutes } from './jobs-demo.js';
 
 const REGIONAL_INVENTORIES = '/inventories/v1beta/accounts/:account/products/:product/regionalInventories';
 // `\\:` keeps `:insert` literal: path-to-regexp v8 would read it as a parameter named
@@ -83,7 +84,8 @@ export function createApp(options: AppOptions = {}): Express {
   // Before the body parser, so the outer multipart body reaches batch() unread. Concurrency
   // 1 runs operations in request order: the Manufacturer seed PUTs, GETs and DELETEs one
   // product in a single batch, and only sequential execution makes that deterministic.
-  app.use(batch({ concurrency: 1 }));
+  // `bulk` adds the jobs demo's resource (`/jobs.html`, src/jobs-demo.ts).
+  app.use(batch({ concurrency: 1, bulk: DEMO_BULK }));
 
   // The demo page and the client it loads: public files, no token needed.
   app.use(express.static(PUBLIC_DIR));
@@ -111,6 +113,8 @@ export function createApp(options: AppOptions = {}): Express {
     store.deleteProduct(req.params.account, req.params.name);
     res.json({});
   });
+
+  app.use(jobsDemoRoutes());
 
   app.use(notFound);
   app.use(renderError);
