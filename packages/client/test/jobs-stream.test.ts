@@ -157,6 +157,29 @@ describe.each(FRAMEWORKS)('wait() over the event stream on %s', (framework) => {
     expect((await job.wait()).status).toBe('finished');
   });
 
+  it('rejects with the error an onProgress callback throws, and closes its stream', async () => {
+    app = await startAsyncApp(framework);
+    const job = await submitJob(heldOperations(['throws']), { endpoint: endpoint(), headers: ALICE });
+    const failing = job.wait({
+      onProgress: () => {
+        throw new Error('render failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('render failed');
+    // The server notices the client left (a moment), and its stream slot is free again: five more streams open (the cap is 5 per owner).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { fetch, streamAnswers } = recording();
+    const controllers = Array.from({ length: 5 }, () => new AbortController());
+    const follower = openJob(job, { endpoint: endpoint(), headers: ALICE, fetch });
+    const waits = controllers.map((controller) => follower.wait({ signal: controller.signal }).catch(() => undefined));
+    await waitFor(() => streamAnswers.length === 5, 'five streams');
+    expect(streamAnswers).toEqual(Array(5).fill('200 text/event-stream; charset=utf-8'));
+    for (const controller of controllers) controller.abort();
+    await Promise.all(waits);
+    app.gates.open('throws');
+    await job.wait();
+  });
+
   it("answers another owner's stream request 404 JSON, byte for byte the answer to an unknown id", async () => {
     app = await startAsyncApp(framework);
     const job = await submitJob(heldOperations(['other']), { endpoint: endpoint(), headers: ALICE });

@@ -165,24 +165,35 @@ export function createJob<K extends JobKind>(client: ResolvedClient, id: string,
     let seen = lastEventId;
     let retry: number | undefined;
     let delivered = false;
+    // An event that can't be read, or an `onProgress` that throws, ends the wait; only the
+    // connection failing makes it connect again.
+    let fatal: { error: unknown } | undefined;
     try {
       for await (const event of readEventStream(answer.body)) {
         delivered = true;
         seen = event.lastEventId || seen;
         retry = event.retry;
-        if (event.event === 'end') return { kind: 'final', document: JSON.parse(event.data) };
-        if (event.event === 'progress') {
-          const progress = JSON.parse(event.data) as JobProgress<K>;
-          report({ id, kind, status: progress.status, progress: progress.progress });
+        try {
+          if (event.event === 'end') return { kind: 'final', document: JSON.parse(event.data) };
+          if (event.event === 'progress') {
+            const progress = JSON.parse(event.data) as JobProgress<K>;
+            report({ id, kind, status: progress.status, progress: progress.progress });
+          }
+        } catch (error) {
+          fatal = {
+            error:
+              error instanceof SyntaxError
+                ? new BatchRequestError('malformed', `inbatch: an event of job ${id} is not JSON.`, { cause: error })
+                : error,
+          };
+          break;
         }
       }
-    } catch (error) {
+    } catch {
       signal?.throwIfAborted();
-      if (error instanceof SyntaxError) {
-        throw new BatchRequestError('malformed', `inbatch: an event of job ${id} is not JSON.`, { cause: error });
-      }
-      // A connection cut mid-stream: connect again.
+      // The connection was cut mid-stream: connect again.
     }
+    if (fatal !== undefined) throw fatal.error;
     return { kind: 'dropped', lastEventId: seen, retry, delivered };
   };
 
