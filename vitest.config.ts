@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages resolve to their TypeScript sources through the `inbatch-source`
 // export condition, so tests never run against a stale build.
 const conditions = ['inbatch-source', ...defaultServerConditions];
+// Tests run in Node: dependencies resolve as Node resolves them, without the bundlers'
+// `module` condition, whose builds (@opentelemetry/api's) Node itself can't load.
+const nodeConditions = conditions.filter((condition) => condition !== 'module');
 
 // The suites that dispatch inner requests through a real app: they run a second time
 // through the reference dispatcher (light-my-request), so any difference between it and
@@ -21,8 +24,10 @@ const THROUGH_BOTH_DISPATCHERS = [
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions: nodeConditions, externalConditions: nodeConditions } },
   test: {
+    // One id per run for Redis key prefixes; the run's keys are deleted at its end.
+    globalSetup: ['test/support/redis-run.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     testTimeout: 30_000,

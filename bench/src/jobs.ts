@@ -9,7 +9,8 @@ import type { ScenarioId } from './scenarios.js';
 export type Job =
   | { kind: 'section'; framework: Framework; scenario: ScenarioId; profile: ProfileName }
   | { kind: 'rss'; framework: Framework; scenario: ScenarioId; contenderId: string; n: number; warmupRuns: number }
-  | { kind: 'fairness'; framework: Framework; n: number; profile: ProfileName };
+  | { kind: 'fairness'; framework: Framework; n: number; profile: ProfileName }
+  | { kind: 'stores'; profile: ProfileName };
 
 /** Messages a worker sends to the orchestrator. */
 export type WorkerMessage = { type: 'log'; line: string } | { type: 'result'; result: JobResult };

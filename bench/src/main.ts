@@ -14,12 +14,13 @@ import {
   writeRecord,
   type RunRecord,
 } from './report.js';
-import type { FairnessResult, JobResult, RssResult, SectionResult } from './results.js';
+import type { FairnessResult, JobResult, RssResult, SectionResult, StoresResult } from './results.js';
+import { storesSelected, storesTable, storesTargets } from './stores.js';
 import { sectionStats } from './summary.js';
 import { evaluateTargets } from './targets.js';
 
 /**
- * `pnpm bench [--quick] [--only express-get,koa-io] [--skip-rss] [--skip-probes]`
+ * `pnpm bench [--quick] [--only express-get,koa-io,stores] [--skip-rss] [--skip-probes]`
  *
  * The orchestrator: measures nothing itself. Every section, RSS probe and fairness probe
  * runs in a fresh server process (worker.ts), one after the other, so measurements never
@@ -48,6 +49,7 @@ interface ResultOf {
   section: SectionResult;
   rss: RssResult;
   fairness: FairnessResult;
+  stores: StoresResult;
 }
 
 /** Runs one job; a job that fails is logged and left out of the report (its rows then show "–"). */
@@ -118,8 +120,14 @@ if (!values['skip-probes']) {
   }
 }
 
+let stores: StoresResult | undefined;
+if (storesSelected(only)) {
+  log(`stores: async ${TARGET_N}-operation job, Redis store vs memory store`);
+  stores = await job({ kind: 'stores', profile: profile.name }, 5 * 60_000);
+}
+
 const stats = sections.map((section) => sectionStats(section, rss));
-const targets = evaluateTargets(stats, memory, fairness);
+const targets = [...evaluateTargets(stats, memory, fairness), ...(stores === undefined ? [] : storesTargets(stores))];
 
 const out: string[] = [];
 out.push('## Sections (median over interleaved rotations; ratios are medians of per-rotation pairs)', '');
@@ -128,6 +136,8 @@ out.push(`## Memory: ${TARGET_N}-part batch of 10 KB answers (target: growth ≤
 out.push(memoryTable(memory), '');
 out.push(`## Fairness: ordinary requests while a ${TARGET_N}-part batch runs`, '');
 out.push(fairnessTable(fairness), '');
+out.push(`## Stores: an async ${TARGET_N}-operation job (small GET answers), Redis vs memory, interleaved`, '');
+out.push(storesTable(stores), '');
 out.push('## Targets', '');
 out.push(targetsTable(targets), '');
 
@@ -144,6 +154,7 @@ const record: RunRecord = {
   rss,
   memory,
   fairness,
+  stores,
   targets,
 };
 const file = writeRecord(record);

@@ -4,7 +4,7 @@ import type { Framework } from './apps.js';
 import { NS, TARGET_N, type RunProfile } from './config.js';
 import { markdownTable, num, ratio } from './format.js';
 import type { MachineFacts } from './machine.js';
-import type { FairnessResult, RssResult, SectionResult } from './results.js';
+import type { FairnessResult, RssResult, SectionResult, StoresResult } from './results.js';
 import { SCENARIOS } from './scenarios.js';
 import type { Summary } from './stats.js';
 import { cellAt, type RowStats, type SectionStats } from './summary.js';
@@ -194,6 +194,7 @@ export interface RunRecord {
   rss: RssResult[];
   memory: RssResult[];
   fairness: FairnessResult[];
+  stores: StoresResult | undefined;
   targets: TargetResult[];
 }
 

@@ -112,7 +112,20 @@ export interface FairnessResult {
   error?: string;
 }
 
+/** The async-job row: a 1000-operation job on the Redis store vs the memory store (stores.ts). */
+export interface StoresResult {
+  n: number;
+  /** Undefined when the Redis store could not be measured (`error` says why). */
+  run: NRun | undefined;
+  /** Redis round trips per operation (store.stats()), one value per Redis sample. */
+  roundTripsPerOp: number[];
+  /** Per row id: ms from the job's creation to its first operation (queue pick-up), one value per job. */
+  startWaitMs: Record<string, number[]>;
+  error?: string;
+}
+
 export type JobResult =
   | { kind: 'section'; result: SectionResult }
+  | { kind: 'stores'; result: StoresResult }
   | { kind: 'rss'; result: RssResult }
   | { kind: 'fairness'; result: FairnessResult };

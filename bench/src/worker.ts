@@ -4,6 +4,7 @@ import type { Job, WorkerMessage } from './jobs.js';
 import { runRssProbe } from './memory.js';
 import type { JobResult } from './results.js';
 import { runSection } from './section.js';
+import { runStores } from './stores.js';
 
 /** Entry of every measuring process forked by main.ts: runs one job, sends its result, exits. */
 
@@ -32,6 +33,8 @@ async function run(job: Job): Promise<JobResult> {
       };
     case 'fairness':
       return { kind: 'fairness', result: await runFairness(job.framework, job.n, PROFILES[job.profile]) };
+    case 'stores':
+      return { kind: 'stores', result: await runStores(PROFILES[job.profile], log) };
   }
 }
 

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { RequestListener } from 'node:http';
 import { listen } from '../../test/support/apps.js';
 import { parseAnswer, type AnswerPart } from '../../test/support/multipart.js';
+import { demoText } from '@inbatch/example-inventory';
 import { createApp as createExpressApp } from '../express/src/app.js';
 import { createApp as createKoaApp } from '../koa/src/app.js';
 
@@ -37,9 +38,15 @@ export function startApp(example: Example) {
   return listen(example.listener());
 }
 
+/** Runs a shell command the way a user pasting it would; what it printed. */
+export async function runShell(command: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('sh', ['-c', command], { timeout: 20_000 });
+  return stdout;
+}
+
 /** Runs a shell command the way a user pasting it would, and reads curl's output as a batch answer. */
 export async function runCurl(command: string): Promise<AnswerPart[]> {
-  const { stdout } = await promisify(execFile)('sh', ['-c', command], { timeout: 20_000 });
+  const stdout = await runShell(command);
   // curl prints only the body; its first line is the answer's delimiter.
   const boundary = stdout.slice(2, stdout.indexOf('\r\n'));
   return parseAnswer(`multipart/mixed; boundary=${boundary}`, Buffer.from(stdout));
@@ -51,10 +58,12 @@ export interface StartedIndex {
   stop(): Promise<void>;
 }
 
-// The printed curl command ends with the seed's close delimiter and the closing quote.
-const END_OF_COMMAND = "--batch_inventory--\n'\n";
+/** Where the app printed it listens, from the first line of its output. */
+export function listeningUrl(stdout: string): string | undefined {
+  return /^inbatch \w+ example listening on (http:\/\/localhost:\d+);/.exec(stdout)?.[1];
+}
 
-/** Starts `src/index.ts` as `npm start` would, on a free port, and waits for its curl command. */
+/** Starts `src/index.ts` as `npm start` would, on a free port, and waits for its curl commands. */
 export async function startIndex(example: Example): Promise<StartedIndex> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=inbatch-source', 'src/index.ts'], {
     cwd: fileURLToPath(new URL(`../${example.dir}/`, import.meta.url)),
@@ -72,9 +81,10 @@ export async function startIndex(example: Example): Promise<StartedIndex> {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no curl command within 20 s; stderr: ${stderr}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`no curl commands within 20 s; stderr: ${stderr}`)), 20_000);
       const check = () => {
-        if (!stdout.endsWith(END_OF_COMMAND)) return;
+        const url = listeningUrl(stdout);
+        if (url === undefined || !stdout.endsWith(`${demoText(url)}\n`)) return;
         clearTimeout(timer);
         resolve();
       };

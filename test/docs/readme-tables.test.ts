@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BATCH_ERROR_STATUS, DEFAULTS, OPTIONS_WITHOUT_DEFAULT } from '@inbatch/core';
+import { BATCH_ERROR_STATUS, DEFAULTS, OPTIONS_WITHOUT_DEFAULT, resolveOptions } from '@inbatch/core';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -39,6 +39,16 @@ describe('README', () => {
     for (const [name, value] of Object.entries(DEFAULTS)) {
       const shown = Array.isArray(value) ? value.join(', ') : String(value);
       expect(documented.get(name), name).toContain(shown);
+    }
+  });
+
+  it('lists options batch() knows, and batch() refuses every name the table lacks', () => {
+    const documented = tableAfter('### Options').map((row) => unticked(row[0]));
+    for (const name of documented) {
+      expect(() => resolveOptions({ [name]: undefined }), name).not.toThrow();
+      // The same name with one letter dropped is a typo the check must catch and correct.
+      const typo = name.slice(0, -1);
+      expect(() => resolveOptions({ [typo]: undefined }), typo).toThrow(`did you mean "${name}"?`);
     }
   });
 });

@@ -8,8 +8,11 @@ import { redisJobStore, type RedisJobStore, type RedisJobStoreOptions } from '@i
 
 export const REDIS_URL = process.env.INBATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** One random part per test process, so parallel runs and earlier runs never share keys. */
-const RUN = randomBytes(4).toString('hex');
+/**
+ * One id per test run (set by the globalSetup in test/support/redis-run.ts, which deletes
+ * its keys at the end), so parallel runs and earlier runs never share keys.
+ */
+const RUN = process.env.INBATCH_TEST_RUN ?? randomBytes(4).toString('hex');
 let stores = 0;
 
 let reachable: Promise<boolean> | undefined;

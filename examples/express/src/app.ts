@@ -3,7 +3,9 @@ import { batch } from '@inbatch/express';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import {
   ApiError,
+  DEMO_BATCH_OPTIONS,
   INVALID_JSON_MESSAGE,
+  MERCHANT_BATCH_PATH,
   UNAUTHENTICATED_MESSAGE,
   createStore,
   errorBody,
@@ -48,6 +50,14 @@ const clientNotBuilt: RequestHandler = (_req, res) => {
     .send('The client is not built: run `npx -y pnpm@10 --filter @inbatch/client build` from the repository root.');
 };
 
+/** A positive page number from the query, or the default. */
+function pageNumber(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new ApiError(400, `Invalid page value ${JSON.stringify(value)}.`);
+  return number;
+}
+
 const notFound: RequestHandler = (req, res) => {
   res.status(404).json(errorBody(404, `No route for ${req.method} ${req.path}.`));
 };
@@ -81,11 +91,13 @@ export function createApp(options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
 
-  // Before the body parser, so the outer multipart body reaches batch() unread. Concurrency
-  // 1 runs operations in request order: the Manufacturer seed PUTs, GETs and DELETEs one
-  // product in a single batch, and only sequential execution makes that deterministic.
-  // `bulk` adds the jobs demo's resource (`/jobs.html`, src/jobs-demo.ts).
-  app.use(batch({ concurrency: 1, bulk: DEMO_BULK }));
+  // Before the routes and the 404 catch-all, which would otherwise answer POST /batch
+  // themselves; before the body parser too, so batch()'s own limits and errors apply.
+  // The Merchant seed sends its batch to /batch/inventories/v1beta; the other seeds to
+  // /batch (DEMO_BATCH_OPTIONS: operations in order, perPage capped, the bulk resource).
+  app.use(batch({ path: MERCHANT_BATCH_PATH, concurrency: 1 }));
+  // Plus the jobs demo's bulk resource (`/jobs.html`, src/jobs-demo.ts).
+  app.use(batch({ ...DEMO_BATCH_OPTIONS, bulk: { ...DEMO_BATCH_OPTIONS.bulk, ...DEMO_BULK } }));
 
   // The demo page and the client it loads: public files, no token needed.
   app.use(express.static(PUBLIC_DIR));
@@ -93,7 +105,7 @@ export function createApp(options: AppOptions = {}): Express {
 
   // The Merchant seed's insert request has no Content-Type, and the seed's answer shows
   // Google reading its body as JSON anyway; so does this API.
-  app.use(['/inventories', '/v1'], requireBearer, express.json({ type: () => true }));
+  app.use(['/inventories', '/v1', '/v2'], requireBearer, express.json({ type: () => true }));
 
   app.get(REGIONAL_INVENTORIES, (req, res) => {
     res.json({ regionalInventories: store.listRegionalInventories(req.params.account, req.params.product) });
@@ -112,6 +124,19 @@ export function createApp(options: AppOptions = {}): Express {
   app.delete(PRODUCT, (req, res) => {
     store.deleteProduct(req.params.account, req.params.name);
     res.json({});
+  });
+
+  // The operations seed's catalogue and the bulk seed's masterlist.
+  app.get('/v1/products', (req, res) => {
+    res.json(store.listProducts(pageNumber(req.query.page, 1), pageNumber(req.query.perPage, 10)));
+  });
+  app.post('/v1/products', (req, res) => {
+    res.status(201).json(store.createProduct(req.body));
+  });
+  app.put('/v2/masterlist/:asin', (req, res) => {
+    const { created, item } = store.putMasterlistItem(req.params.asin, req.body);
+    // The bulk seed's status documents show the item's own `message`.
+    res.status(created ? 201 : 200).json({ ...item, message: 'successfully' });
   });
 
   app.use(jobsDemoRoutes());

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { curlCommand } from '@inbatch/example-inventory';
+import { demoText } from '@inbatch/example-inventory';
 
 const port = process.env.PORT ? Number(process.env.PORT) : 3000;
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -11,6 +11,6 @@ const server = createApp().listen(port, (error) => {
   if (error) throw error;
   // Read the port back: PORT=0 asks the system for a free one.
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  console.log(`inbatch Express example listening on ${url}; send it a batch:`);
-  console.log(curlCommand(url));
+  console.log(`inbatch Express example listening on ${url}; send it a batch in each dialect:`);
+  console.log(demoText(url));
 });

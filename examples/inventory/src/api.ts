@@ -14,6 +14,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
   404: 'NOT_FOUND',
+  422: 'FAILED_PRECONDITION',
   500: 'INTERNAL',
 };
 
@@ -92,6 +93,19 @@ export interface Store {
   updateProduct(account: string, name: string, attributes: unknown): void;
   getProduct(account: string, name: string): Product;
   deleteProduct(account: string, name: string): void;
+  /** The operations seed's catalogue: a page of product names (`perPage` 10 by default). */
+  listProducts(page: number, perPage: number): { page: number; perPage: number; products: string[] };
+  /** The operations seed's `POST /v1/products`: a product with a `name`. */
+  createProduct(body: unknown): { name: string };
+  /** The bulk seed's masterlist item, by ASIN; `created` is false when it replaced one. */
+  putMasterlistItem(asin: string, body: unknown): { created: boolean; item: MasterlistItem };
+}
+
+/** An item of the bulk seed's Amazon masterlist. */
+export interface MasterlistItem {
+  asin: string;
+  countryCode: string;
+  percACoS: number;
 }
 
 /** A store seeded with the seeds' Merchant product and one Manufacturer Center product. */
@@ -101,6 +115,8 @@ export function createStore(): Store {
   // `accounts/<account>/products/<name>`; attributes are checked, not kept, since
   // products.get answers without them (as in the seed's answer)
   const products = new Set<string>();
+  const catalogue: string[] = Array.from({ length: 25 }, (_, i) => `Product ${i + 1}`);
+  const masterlist = new Map<string, MasterlistItem>();
 
   const inventoriesOf = (account: string, product: string) => {
     const key = `accounts/${account}/products/${product}`;
@@ -145,6 +161,30 @@ export function createStore(): Store {
       if (!products.delete(`accounts/${account}/products/${name}`)) {
         throw new ApiError(404, `Product accounts/${account}/products/${name} not found.`);
       }
+    },
+    listProducts(page, perPage) {
+      return { page, perPage, products: catalogue.slice((page - 1) * perPage, page * perPage) };
+    },
+    createProduct(body) {
+      if (!isRecord(body) || typeof body.name !== 'string' || body.name === '') {
+        throw new ApiError(400, "Invalid value at 'name': a non-empty string is required.");
+      }
+      catalogue.push(body.name);
+      return { name: body.name };
+    },
+    putMasterlistItem(asin, body) {
+      if (!isRecord(body)) throw new ApiError(400, 'The request body must be a masterlist item.');
+      const { countryCode, percACoS } = body;
+      if (typeof countryCode !== 'string' || !/^[A-Z]{2}$/.test(countryCode)) {
+        throw new ApiError(400, "Invalid value at 'countryCode': a two-letter country code is required.");
+      }
+      if (typeof percACoS !== 'number' || !(percACoS > 0)) {
+        throw new ApiError(422, `percACoS of ${asin} must be positive`);
+      }
+      const created = !masterlist.has(asin);
+      const item = { asin, countryCode, percACoS };
+      masterlist.set(asin, item);
+      return { created, item };
     },
   };
 

@@ -21,13 +21,3 @@ POST /inventories/v1beta/accounts/123/products/online:en:US:123456/regionalInven
 }
 --batch_inventory--
 `;
-
-/** The Merchant seed's curl example, pointed at the batch endpoint of the app at `baseUrl`. */
-export function curlCommand(baseUrl: string): string {
-  return [
-    `curl ${baseUrl}/batch \\`,
-    `-H 'Authorization: Bearer <TOKEN>' \\`,
-    `-H 'Content-Type: multipart/mixed,boundary=batch_inventory' \\`,
-    `--data '${MERCHANT_BATCH_BODY}'`,
-  ].join('\n');
-}

@@ -5,9 +5,18 @@ export {
   hasBearerToken,
   INVALID_JSON_MESSAGE,
   UNAUTHENTICATED_MESSAGE,
+  type MasterlistItem,
   type Price,
   type Product,
   type RegionalInventory,
   type Store,
 } from './api.js';
-export { curlCommand, MERCHANT_BATCH_BODY } from './curl.js';
+export { MERCHANT_BATCH_BODY } from './curl.js';
+export {
+  curlCommand,
+  DEMO_BATCH_OPTIONS,
+  demoCommands,
+  demoText,
+  MERCHANT_BATCH_PATH,
+  type DemoCommand,
+} from './demo.js';

@@ -4,7 +4,9 @@ import Koa, { type Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import {
   ApiError,
+  DEMO_BATCH_OPTIONS,
   INVALID_JSON_MESSAGE,
+  MERCHANT_BATCH_PATH,
   UNAUTHENTICATED_MESSAGE,
   createStore,
   errorBody,
@@ -21,7 +23,7 @@ type InventoryParams = { account: string; product: string };
 type ProductParams = { account: string; name: string };
 // Matched case-insensitively on whole segments, as the router matches routes, so that
 // `/V1/...` can't reach a route without a token.
-const PROTECTED = /^\/(?:inventories|v1)(?:\/|$)/i;
+const PROTECTED = /^\/(?:inventories|v1|v2)(?:\/|$)/i;
 
 /** Renders every error, and unknown routes, as Google-style JSON. */
 const renderErrors: Middleware = async (ctx, next) => {
@@ -55,7 +57,15 @@ function describeError(error: unknown): { code: number; message: string } {
   return { code: 500, message: 'Internal error.' };
 }
 
-/** Every route under /inventories and /v1 needs a bearer token, inner requests included. */
+/** A positive page number from the query, or the default. */
+function pageNumber(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new ApiError(400, `Invalid page value ${JSON.stringify(value)}.`);
+  return number;
+}
+
+/** Every route under /inventories, /v1 and /v2 needs a bearer token, inner requests included. */
 const requireBearer: Middleware = async (ctx, next) => {
   if (!PROTECTED.test(ctx.path) || hasBearerToken(ctx.get('authorization'))) {
     await next();
@@ -104,12 +114,28 @@ export function createApp(): Koa {
     ctx.body = {};
   });
 
+  // The operations seed's catalogue and the bulk seed's masterlist.
+  router.get('/v1/products', (ctx) => {
+    ctx.body = store.listProducts(pageNumber(ctx.query.page, 1), pageNumber(ctx.query.perPage, 10));
+  });
+  router.post('/v1/products', (ctx) => {
+    ctx.status = 201;
+    ctx.body = store.createProduct(ctx.request.body);
+  });
+  router.put('/v2/masterlist/:asin', (ctx) => {
+    const { created, item } = store.putMasterlistItem((ctx.params as { asin: string }).asin, ctx.request.body);
+    ctx.status = created ? 201 : 200;
+    // The bulk seed's status documents show the item's own `message`.
+    ctx.body = { ...item, message: 'successfully' };
+  });
+
   // First, so inner requests' errors are rendered like any other request's.
   app.use(renderErrors);
-  // Before the body parser, so the outer multipart body reaches batch() unread. Concurrency
-  // 1 runs operations in request order: the Manufacturer seed PUTs, GETs and DELETEs one
-  // product in a single batch, and only sequential execution makes that deterministic.
-  app.use(batch({ concurrency: 1 }));
+  // Before the routes, and before the body parser so batch()'s own limits and errors
+  // apply. The Merchant seed sends its batch to /batch/inventories/v1beta; the other seeds
+  // to /batch (DEMO_BATCH_OPTIONS: operations in order, perPage capped, the bulk resource).
+  app.use(batch({ path: MERCHANT_BATCH_PATH, concurrency: 1 }));
+  app.use(batch(DEMO_BATCH_OPTIONS));
   app.use(requireBearer);
   app.use(router.routes());
   return app;

@@ -69,3 +69,13 @@ export function parseContentType(header: string | undefined): ContentType | unde
   }
   return { mediaType, params };
 }
+
+/**
+ * The received Content-Type as an error message shows it: quoted and cut to 100
+ * characters, so a refusal says what was sent without echoing a whole header back.
+ */
+export function describeReceivedType(header: string | undefined): string {
+  if (header === undefined || header.trim() === '') return 'no Content-Type';
+  const shown = header.length > 100 ? `${header.slice(0, 100)}…` : header;
+  return `Content-Type ${JSON.stringify(shown)}`;
+}

@@ -1,6 +1,7 @@
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { errorAnswer, jsonAnswer } from './engine/answers.js';
 import { mountPrefix, pathOf } from './engine/context.js';
+import { BatchBudget } from './engine/budget.js';
 import { createRouteMatcher, type BatchRoute } from './engine/routes.js';
 import { handleBulk, handleSubmit, type EngineState } from './engine/submit.js';
 import { BatchError } from './errors.js';
@@ -83,6 +84,7 @@ export function createBatchEngine(options?: BatchOptions): BatchEngine {
   const state: EngineState = {
     options: resolved,
     inFlight,
+    budget: new BatchBudget(resolved.maxConcurrentBatches, resolved.maxBufferedBytes),
     jobs: createJobService(resolved, inFlight, () => Date.now()),
   };
   const match = createRouteMatcher(resolved);

@@ -31,6 +31,7 @@ export const BATCH_ERROR_STATUS = {
   'batch.overloaded': 429,
   'batch.store_unavailable': 503,
   'batch.stream_limit': 429,
+  'batch.busy': 503,
   'batch.part.malformed': 400,
   'batch.part.method': 400,
   'batch.part.target': 400,

@@ -19,6 +19,8 @@ export {
   type ResolvedOptions,
   type ResolvedWebhookOptions,
 } from './options.js';
+export { checkOptionNames } from './option-names.js';
+export { INNER_END_CHANNEL, INNER_START_CHANNEL, type InnerRequestMessage } from './tracing.js';
 export {
   DISPATCHER_KINDS,
   INNER_REQUEST,
@@ -34,7 +36,14 @@ export { createDispatcher, type DispatcherSetup } from './dispatch/create.js';
 export { createFastDispatcher, type FastDispatcherOptions } from './dispatch/fast/dispatcher.js';
 export { inheritedPresets, type FramePresets, type Presets } from './dispatch/fast/presets.js';
 export { createInjectDispatcher, type InjectDispatcherOptions } from './dispatch/inject.js';
-export { outerRequestFromNode, sendNodeAnswer, type BatchAnswer, type OuterRequest } from './node/http.js';
+export {
+  nodeAnswerStream,
+  outerRequestFromNode,
+  sendNodeAnswer,
+  type BatchAnswer,
+  type OuterRequest,
+  type WriteDeadline,
+} from './node/http.js';
 export type { BodySource } from './node/body.js';
 export type { HeaderField, InnerRequest, InnerResponse, OperationResult } from './operation.js';
 export { parseContentType, type ContentType } from './content-type.js';

@@ -1,12 +1,15 @@
 import { compileBulkResources, type BulkResource, type CompiledBulkResource } from './dialects/bulk-rules.js';
 import { DISPATCHER_KINDS, type DispatcherKind } from './dispatch/dispatcher.js';
+import { loadLightMyRequest } from './dispatch/light-my-request.js';
 import type { JobSummary } from './jobs/job.js';
 import { createMemoryJobStore } from './jobs/memory-store.js';
 import { compileOwner, type OwnerFacts, type OwnerRule } from './jobs/owner.js';
 import type { JobStore } from './jobs/store.js';
 import { compileLoadScores, type LoadScoreRule, type LoadScores } from './policy/load-score.js';
 import { compileQueryCaps, type CompiledQueryCaps, type QueryCaps } from './policy/query-caps.js';
+import { checkOptionNames } from './option-names.js';
 import { normalizePathForMatch } from './policy/target.js';
+import { defaultBufferedBytes } from './engine/budget.js';
 
 /** What an `allow` rule sees of an inner request. */
 export interface InnerTarget {
@@ -85,6 +88,27 @@ export interface BatchOptions {
    * @default 64
    */
   maxInFlight?: number;
+  /**
+   * Batches this middleware serves at once (reading their bodies or answering); one more
+   * is refused before its body is read (`503 batch.busy`, with `Retry-After`).
+   * @default 4 × maxInFlight ÷ concurrency (32)
+   */
+  maxConcurrentBatches?: number;
+  /**
+   * Bytes all batches of this middleware may buffer at once: each reserves its outer body
+   * (`Content-Length`, else `maxBodyBytes`) plus its answer high-water mark (1 MiB, or
+   * `maxTotalResponseBytes` when smaller) before its body is read; a batch that would go
+   * past it is refused (`503 batch.busy`).
+   * @default 16 × (maxBodyBytes + 1 MiB) (83886080, 80 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * How long writing the outer answer may stall (the client takes no bytes); the whole
+   * answer must also be written within `batchTimeoutMs + writeTimeoutMs`. Then the
+   * connection is closed and the batch stops.
+   * @default 60000
+   */
+  writeTimeoutMs?: number;
   /**
    * Which paths inner requests may target. The batch endpoint itself is always refused.
    * @default undefined (every path but the batch endpoint)
@@ -248,6 +272,9 @@ export const DEFAULTS = {
   bodyTimeoutMs: 30_000,
   concurrency: 8,
   maxInFlight: 64,
+  maxConcurrentBatches: 32,
+  maxBufferedBytes: 80 * 1024 * 1024,
+  writeTimeoutMs: 60_000,
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   allowInnerCookie: false,
   dispatcher: 'fast',
@@ -284,6 +311,9 @@ type Unlisted = Exclude<keyof BatchOptions, keyof typeof DEFAULTS | (typeof OPTI
 const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyOptionListed;
 
+/** Every option name of `batch()`: a name outside it is refused as a likely typo. */
+const OPTION_NAMES: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONS_WITHOUT_DEFAULT];
+
 /** Fixed caps of the multipart parser (THREATS T2/T3); not options, documented in the README. */
 export const PARSER_LIMITS = {
   /** One header line of a part or of its nested request. */
@@ -315,6 +345,9 @@ export interface ResolvedOptions {
   bodyTimeoutMs: number;
   concurrency: number;
   maxInFlight: number;
+  maxConcurrentBatches: number;
+  maxBufferedBytes: number;
+  writeTimeoutMs: number;
   isAllowed: (target: InnerTarget) => boolean;
   allowInnerCookie: boolean;
   dispatcher: DispatcherKind;
@@ -407,6 +440,8 @@ function resolveDispatcher(value: unknown): DispatcherKind {
       `inbatch: ${source} must be ${DISPATCHER_KINDS.map((kind) => `"${kind}"`).join(' or ')}, got ${shown(chosen)}`,
     );
   }
+  // An optional peer dependency: a missing one is said at mount, not at the first batch.
+  if (chosen === 'light-my-request') loadLightMyRequest();
   return chosen as DispatcherKind;
 }
 
@@ -478,6 +513,7 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('inbatch: options must be an object');
   }
+  checkOptionNames('batch()', options, OPTION_NAMES);
   const path = basePath('path', options.path, DEFAULTS.path);
   const bulkPath = basePath('bulkPath', options.bulkPath, DEFAULTS.bulkPath);
   const methods: unknown = options.methods === undefined ? DEFAULTS.methods : options.methods;
@@ -501,6 +537,14 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
   }
   const defaultLoadScore = nonNegativeInteger('defaultLoadScore', options.defaultLoadScore, DEFAULTS.defaultLoadScore);
   const bulk = compileBulkResources(options.bulk);
+  const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULTS.maxBodyBytes);
+  const maxTotalResponseBytes = positiveInteger(
+    'maxTotalResponseBytes',
+    options.maxTotalResponseBytes,
+    DEFAULTS.maxTotalResponseBytes,
+  );
+  const concurrency = positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency);
+  const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight, DEFAULTS.maxInFlight);
   const matchPath = normalizePathForMatch(path);
   const bulkMatchPath = normalizePathForMatch(bulkPath);
   if (bulk !== undefined && (bulkMatchPath === matchPath || bulkMatchPath === '')) {
@@ -510,23 +554,31 @@ export function resolveOptions(options: BatchOptions = {}): ResolvedOptions {
     path,
     matchPath,
     maxOperations: positiveInteger('maxOperations', options.maxOperations, DEFAULTS.maxOperations),
-    maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULTS.maxBodyBytes),
+    maxBodyBytes,
     maxOperationBodyBytes: positiveInteger(
       'maxOperationBodyBytes',
       options.maxOperationBodyBytes,
       DEFAULTS.maxOperationBodyBytes,
     ),
     maxResponseBytes: positiveInteger('maxResponseBytes', options.maxResponseBytes, DEFAULTS.maxResponseBytes),
-    maxTotalResponseBytes: positiveInteger(
-      'maxTotalResponseBytes',
-      options.maxTotalResponseBytes,
-      DEFAULTS.maxTotalResponseBytes,
-    ),
+    maxTotalResponseBytes,
     timeoutMs: positiveInteger('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs),
     batchTimeoutMs: positiveInteger('batchTimeoutMs', options.batchTimeoutMs, DEFAULTS.batchTimeoutMs),
     bodyTimeoutMs: positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULTS.bodyTimeoutMs),
-    concurrency: positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency),
-    maxInFlight: positiveInteger('maxInFlight', options.maxInFlight, DEFAULTS.maxInFlight),
+    concurrency,
+    maxInFlight,
+    // Derived from the per-batch limits when not given (equal to DEFAULTS at their defaults).
+    maxConcurrentBatches: positiveInteger(
+      'maxConcurrentBatches',
+      options.maxConcurrentBatches,
+      Math.max(1, Math.floor((4 * maxInFlight) / concurrency)),
+    ),
+    maxBufferedBytes: positiveInteger(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      defaultBufferedBytes(maxBodyBytes, maxTotalResponseBytes),
+    ),
+    writeTimeoutMs: positiveInteger('writeTimeoutMs', options.writeTimeoutMs, DEFAULTS.writeTimeoutMs),
     isAllowed: compileAllow(options.allow),
     methods: new Set(methods as string[]),
     allowInnerCookie: flag('allowInnerCookie', options.allowInnerCookie, DEFAULTS.allowInnerCookie),

@@ -26,7 +26,7 @@ export class Semaphore {
   }
 }
 
-export interface ScheduleOptions {
+export interface ScheduleOptions<T = unknown> {
   /** Tasks of this run in flight at once. */
   concurrency: number;
   /** Permits shared with other runs; each task holds one while in flight. */
@@ -38,6 +38,12 @@ export interface ScheduleOptions {
    * finished; the graph must be acyclic (dialects refuse cycles before running).
    */
   dependsOn?: ReadonlyArray<readonly number[] | undefined>;
+  /**
+   * Backpressure: while the results finished but not yet taken by the consumer weigh more
+   * than `bytes`, no task starts (a slow reader slows its own run down). A task still starts
+   * when none runs and the next result in order is missing, so the run can't stall on itself.
+   */
+  highWater?: { bytes: number; sizeOf: (result: T) => number };
 }
 
 /** Ready tasks, lowest index first: with `concurrency: 1` the run order is the request order. */
@@ -95,9 +101,9 @@ export async function* runInOrder<T>(
   count: number,
   task: (index: number, done: (result: T) => void) => void,
   skipped: (index: number) => T,
-  options: ScheduleOptions,
+  options: ScheduleOptions<T>,
 ): AsyncGenerator<T[], void, undefined> {
-  const { concurrency, inFlight, signal, dependsOn } = options;
+  const { concurrency, inFlight, signal, dependsOn, highWater } = options;
   const results = new Array<T | undefined>(count);
   const settled = new Uint8Array(count);
   const started = new Uint8Array(count);
@@ -119,10 +125,16 @@ export async function* runInOrder<T>(
   let waitingForPermit = false;
   let stopped = false;
   let wake: (() => void) | undefined;
+  // Backpressure: the weight of the results settled and not yet yielded, and the next index to yield.
+  let held = 0;
+  let nextToYield = 0;
+  const gated = (): boolean =>
+    highWater !== undefined && held > highWater.bytes && (running > 0 || settled[nextToYield] === 1);
 
   const settle = (index: number, result: T): void => {
     results[index] = result;
     settled[index] = 1;
+    if (highWater !== undefined) held += highWater.sizeOf(result);
     for (const dependent of dependents[index] ?? []) {
       if (--(waitingOn[dependent] as number) === 0) ready.push(dependent);
     }
@@ -172,7 +184,7 @@ export async function* runInOrder<T>(
     launch(index);
   };
   function pump(): void {
-    while (!waitingForPermit && running < concurrency && ready.size > 0) {
+    while (!waitingForPermit && running < concurrency && ready.size > 0 && !gated()) {
       if (signal.aborted || stopped) {
         skipRest();
         return;
@@ -210,12 +222,21 @@ export async function* runInOrder<T>(
         });
       }
       const group: T[] = [];
+      let weight = 0;
       while (index < count && settled[index] === 1) {
-        group.push(results[index] as T);
+        const result = results[index] as T;
+        if (highWater !== undefined) weight += highWater.sizeOf(result);
+        group.push(result);
         results[index] = undefined; // handed on: let it go
         index++;
       }
+      nextToYield = index;
       yield group;
+      // The consumer asked for more: what it took is no longer held here.
+      if (highWater !== undefined) {
+        held -= weight;
+        pump();
+      }
     }
   } finally {
     stopped = true;

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   createBatchEngine,
   createDispatcher,
+  nodeAnswerStream,
   outerRequestFromNode,
   type BatchOptions,
   type Dispatcher,
@@ -90,6 +90,7 @@ export function batch(options?: BatchOptions): BatchMiddleware {
     const answer = await engine.handle(outer, dispatcherFor(ctx.app), route);
     ctx.status = answer.status;
     for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
-    ctx.body = Buffer.isBuffer(answer.body) ? answer.body : Readable.from(answer.body);
+    const { body } = answer;
+    ctx.body = Buffer.isBuffer(body) ? body : nodeAnswerStream(ctx.res, { ...answer, body });
   };
 }

@@ -1,4 +1,5 @@
 import type { RedisOptions, Redis } from 'ioredis';
+import { checkOptionNames } from '@inbatch/core';
 
 /** Options of `redisJobStore`. */
 export interface RedisJobStoreOptions {
@@ -83,32 +84,6 @@ export interface ResolvedStoreOptions {
   keepMs: number;
 }
 
-/** The closest known name by edit distance, when it is close enough to be a typo. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const candidate of known) {
-    const a = name.toLowerCase();
-    const b = candidate.toLowerCase();
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0] as number;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j] as number;
-        row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    const distance = row[b.length] as number;
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -124,14 +99,7 @@ export function resolveStoreOptions(options: RedisJobStoreOptions): ResolvedStor
   if (options === null || typeof options !== 'object') {
     throw new TypeError('inbatch: redisJobStore needs an options object with "connection" and "key"');
   }
-  for (const name of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(name)) {
-      const hint = closest(name, KNOWN);
-      throw new TypeError(
-        `inbatch: unknown redisJobStore option "${name}"${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`,
-      );
-    }
-  }
+  checkOptionNames('redisJobStore', options, KNOWN);
   const connection: unknown = options.connection;
   if (
     connection === undefined ||

@@ -95,33 +95,44 @@ return 0
 `;
 
 /**
- * KEYS: job, ans, used, usage. ARGV: id, index, answer, size, outcome ('a'|'c'), success
- * ('1'|'0'), completedAt, keepMs. The first answer of a slot counts; answers the job's
- * cancel flag (1 also when the job is gone).
+ * KEYS: job, ans, used, usage. ARGV: id, keepMs, then six per answer: index, answer, size,
+ * outcome ('a'|'c'), success ('1'|'0'), completedAt. The answers a job gathered within one
+ * pipeline go in one call. The first answer of a slot counts; answers the job's cancel
+ * flag (1 also when the job is gone).
  */
 export const RECORD = `
 local f = redis.call('HMGET', KEYS[1], 'state', 'cancel', 'bytes', 'reserve', 'updatedAt')
 if not f[1] then return 1 end
 if f[1] ~= 'pending' and f[1] ~= 'running' then return tonumber(f[2]) end
-if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 1 then
-  local before = tonumber(f[3])
-  local reserve = tonumber(f[4])
-  local after = before + tonumber(ARGV[4])
-  redis.call('HSET', KEYS[1], 'bytes', after)
-  local delta = math.max(reserve, after) - math.max(reserve, before)
-  if delta ~= 0 then
-    redis.call('INCRBY', KEYS[3], delta)
-    redis.call('HSET', KEYS[4], ARGV[1], math.max(reserve, after))
+local before = tonumber(f[3])
+local reserve = tonumber(f[4])
+local updated = tonumber(f[5])
+local bytes = before
+local done, failed, cancelled = 0, 0, 0
+for i = 3, #ARGV, 6 do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then
+    bytes = bytes + tonumber(ARGV[i + 2])
+    if ARGV[i + 3] == 'c' then
+      cancelled = cancelled + 1
+    else
+      done = done + 1
+      if ARGV[i + 4] == '0' then failed = failed + 1 end
+    end
+    local at = tonumber(ARGV[i + 5])
+    if at > updated then updated = at end
   end
-  if ARGV[5] == 'c' then
-    redis.call('HINCRBY', KEYS[1], 'cancelled', 1)
-  else
-    redis.call('HINCRBY', KEYS[1], 'done', 1)
-    if ARGV[6] == '0' then redis.call('HINCRBY', KEYS[1], 'failed', 1) end
-  end
-  if tonumber(ARGV[7]) > tonumber(f[5]) then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[7]) end
-  redis.call('PEXPIRE', KEYS[2], ARGV[8])
 end
+if done + cancelled == 0 then return tonumber(f[2]) end
+redis.call('HSET', KEYS[1], 'bytes', bytes, 'updatedAt', updated)
+if done > 0 then redis.call('HINCRBY', KEYS[1], 'done', done) end
+if failed > 0 then redis.call('HINCRBY', KEYS[1], 'failed', failed) end
+if cancelled > 0 then redis.call('HINCRBY', KEYS[1], 'cancelled', cancelled) end
+local delta = math.max(reserve, bytes) - math.max(reserve, before)
+if delta ~= 0 then
+  redis.call('INCRBY', KEYS[3], delta)
+  redis.call('HSET', KEYS[4], ARGV[1], math.max(reserve, bytes))
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return tonumber(f[2])
 `;
 

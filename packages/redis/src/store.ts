@@ -63,6 +63,11 @@ interface ScriptCommands {
 }
 type CommandClient = Redis & ScriptCommands;
 
+interface GatheredRecords {
+  args: Array<string | number | Buffer>;
+  waiters: Array<{ resolve: (receipt: RecordReceipt) => void; reject: (error: unknown) => void }>;
+}
+
 const commandName = (name: string): string => `inbatch${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
 
 /** The connection options every connection of the store starts from. */
@@ -174,6 +179,8 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       throw error instanceof BatchError ? error : unavailable(error);
     }
   };
+  /** Answers waiting for the next pipeline, per job: they go out in one script call. */
+  const recordsWaiting = new Map<string, GatheredRecords>();
   const writes = new WritePipeline(
     commands,
     readyNow,
@@ -221,7 +228,8 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
   let worker: Worker | undefined;
   let served = false;
   const getQueue = (): Queue => {
-    queue ??= new Queue(QUEUE_NAME, {
+    if (queue !== undefined) return queue;
+    queue = new Queue(QUEUE_NAME, {
       connection: { ...connection, enableOfflineQueue: false, connectionName: 'inbatch:queue' } as ConnectionOptions,
       prefix: `${base}:q`,
       defaultJobOptions: {
@@ -435,28 +443,51 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
       );
     },
 
-    async record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt> {
-      const cancel = await writes.write<number>(
-        (pipeline) => {
-          void (pipeline as unknown as ScriptCommands).inbatchRecord(
-            keys.job(id),
-            keys.answers(id),
-            keys.used,
-            keys.usage,
-            id,
-            index,
-            encodeAnswer(answer),
-            answerSize(answer),
-            answer.outcome === 'answered' ? 'a' : 'c',
-            isSuccess(answer) ? '1' : '0',
-            answer.completedAt,
-            settings.keepMs,
-          );
-        },
-        false,
-        id,
-      );
-      return { cancelRequested: cancel === 1 };
+    record(id: string, index: number, answer: JobAnswer): Promise<RecordReceipt> {
+      return new Promise<RecordReceipt>((resolve, reject) => {
+        let gathered = recordsWaiting.get(id);
+        if (gathered === undefined) {
+          const batch: GatheredRecords = { args: [], waiters: [] };
+          recordsWaiting.set(id, batch);
+          gathered = batch;
+          // One script call per job and pipeline carries every answer gathered until the
+          // pipeline goes out; answers recorded after that start the next call.
+          writes
+            .write<number>(
+              (pipeline) => {
+                recordsWaiting.delete(id);
+                void (pipeline as unknown as ScriptCommands).inbatchRecord(
+                  keys.job(id),
+                  keys.answers(id),
+                  keys.used,
+                  keys.usage,
+                  id,
+                  settings.keepMs,
+                  ...batch.args,
+                );
+              },
+              false,
+              id,
+            )
+            .then(
+              (cancel) => {
+                for (const waiter of batch.waiters) waiter.resolve({ cancelRequested: cancel === 1 });
+              },
+              (error: unknown) => {
+                for (const waiter of batch.waiters) waiter.reject(error);
+              },
+            );
+        }
+        gathered.args.push(
+          index,
+          encodeAnswer(answer),
+          answerSize(answer),
+          answer.outcome === 'answered' ? 'a' : 'c',
+          isSuccess(answer) ? '1' : '0',
+          answer.completedAt,
+        );
+        gathered.waiters.push({ resolve, reject });
+      });
     },
 
     async finish(id: string, state: JobState, now: number): Promise<FinishedJob | undefined> {

@@ -87,7 +87,9 @@ function readHeaders(value: unknown): HeaderField[] {
   if (!isRecord(value)) throw new BatchError('batch.part.header', 'headers must be an object of names to values.');
   const fields: HeaderField[] = [];
   for (const [name, field] of Object.entries(value)) {
-    if (typeof field === 'string') fields.push([name.toLowerCase(), field]);
+    // A header is octets: a string goes as its UTF-8 bytes, as a client would write it on
+    // the wire and as a multipart part carries it (Node shows those bytes as latin1).
+    if (typeof field === 'string') fields.push([name.toLowerCase(), Buffer.from(field).toString('latin1')]);
     else if (typeof field === 'number' || typeof field === 'boolean') fields.push([name.toLowerCase(), String(field)]);
     else throw new BatchError('batch.part.header', `The ${name} header must be a string.`);
   }

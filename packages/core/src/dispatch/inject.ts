@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import inject from 'light-my-request';
 import { BatchError } from '../errors.js';
 import { reasonPhrase } from '../http-grammar.js';
 import type { InnerRequest, InnerResponse } from '../operation.js';
 import { answerHasBody, answerHeaders } from './answer-headers.js';
 import { INNER_REQUEST, toError, type Dispatcher, type NodeHandler } from './dispatcher.js';
+import { loadLightMyRequest } from './light-my-request.js';
 
 /** Options of `createInjectDispatcher`. */
 export interface InjectDispatcherOptions {
@@ -112,6 +112,7 @@ function collectBody(stream: Readable, maxBytes: number, onTooLarge: () => void)
 export function createInjectDispatcher(handler: NodeHandler, options: InjectDispatcherOptions = {}): Dispatcher {
   const pin = options.pinInjectedMethods === true;
   const markInner = options.markInner !== false;
+  const inject = loadLightMyRequest();
   let responseMethods: Pinned | undefined;
   let requestDestroy: unknown;
 

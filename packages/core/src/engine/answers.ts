@@ -8,6 +8,9 @@ export const JSON_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
+/** When a client refused with `batch.busy` may try again: batches take seconds, not minutes. */
+export const BUSY_RETRY_AFTER_SECONDS = '5';
+
 /** Hands an unexpected error to `onError`; a failing logger must not take the batch down. */
 export function report(onError: (error: unknown) => void, error: unknown): void {
   try {
@@ -36,6 +39,7 @@ export function errorAnswer(error: unknown, onError: (error: unknown) => void): 
   if (refusal.code === 'batch.overloaded' || refusal.code === 'batch.stream_limit') headers['retry-after'] = '30';
   // A store that can't be reached is usually back within seconds (a failover, a restart).
   if (refusal.code === 'batch.store_unavailable') headers['retry-after'] = '5';
+  if (refusal.code === 'batch.busy') headers['retry-after'] = BUSY_RETRY_AFTER_SECONDS;
   if (refusal.closeConnection) headers.connection = 'close';
   return jsonAnswer(refusal.status, refusal.toBody(), headers);
 }

@@ -7,6 +7,7 @@ import { errorResult } from '../results.js';
 import { runInOrder, type Semaphore } from '../scheduler.js';
 import { report } from './answers.js';
 import type { BatchContext } from './context.js';
+import { BatchTrace, type TraceSource } from '../tracing.js';
 import { prepareOperation, type PreparedRequests } from './prepare.js';
 import { TimeoutQueue } from './timeouts.js';
 
@@ -42,6 +43,13 @@ export interface ExecuteInput {
    * the slot `batch.part.not_started` instead.
    */
   gate?: (index: number, request: InnerRequest) => Promise<void> | undefined;
+  /** What inner requests are published with on `node:diagnostics_channel` (tracing.ts). */
+  trace?: TraceSource;
+  /**
+   * Backpressure for a streamed answer: no operation starts while the answers finished but
+   * not yet taken by the writer weigh more than this many bytes (see `ANSWER_HIGH_WATER_BYTES`).
+   */
+  highWaterBytes?: number;
   /** Called as each operation starts. */
   onStart?: (index: number) => void;
   /** Called once per operation as soon as it is settled, in finish order; `started` is false for ones never started. */
@@ -74,6 +82,7 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
   // Node warns on every batch with concurrency > 10).
   const running = new Set<() => void>();
   const timeouts = new TimeoutQueue(options.timeoutMs);
+  const trace = new BatchTrace(input.trace);
   let stopReason: StopReason | undefined;
   const halt = (reason: StopReason, abortRunning: boolean): void => {
     stopReason ??= reason;
@@ -93,10 +102,12 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
   const dispatchOne = (request: InnerRequest, where: ErrorLocation, done: (result: OperationResult) => void): void => {
     {
       const control = new OperationControl(options.maxResponseBytes);
+      const traced = trace.start(request, where);
       let settled = false;
       const finish = (result: OperationResult): void => {
         if (settled) return;
         settled = true;
+        traced?.(result);
         timeout.cancel();
         running.delete(onStop);
         done(result);
@@ -253,6 +264,9 @@ export async function* executeBatch(input: ExecuteInput): AsyncGenerator<Operati
       inFlight: input.inFlight,
       signal: noMoreStarts.signal,
       dependsOn: entries.map((entry) => entry.dependsOn),
+      ...(input.highWaterBytes === undefined
+        ? {}
+        : { highWater: { bytes: input.highWaterBytes, sizeOf: (result: OperationResult) => result.body.length } }),
     });
     completed = true;
   } finally {

@@ -19,9 +19,26 @@ function bodyLimits(options: ResolvedOptions): BodyLimits {
   return { maxBytes: options.maxBodyBytes, timeoutMs: options.bodyTimeoutMs };
 }
 
+/**
+ * The value a JSON body parser mounted before batch() made (express.json, a Koa body
+ * parser): used as it is, so that parser's own limit applied first. `maxBodyBytes` still
+ * holds, measured on the value as JSON, so a parser with a larger limit can't lift ours.
+ */
+function parsedWithinLimit(value: unknown, options: ResolvedOptions): unknown {
+  const size = Buffer.byteLength(JSON.stringify(value) ?? '');
+  if (size > options.maxBodyBytes) {
+    throw new BatchError(
+      'batch.too_large',
+      `The batch body is larger than ${options.maxBodyBytes} bytes (it was already parsed by a body parser mounted before batch(), whose own limit applies first; mount batch() before it to have only this one).`,
+      { limit: options.maxBodyBytes },
+    );
+  }
+  return value;
+}
+
 /** Reads a JSON body under the byte cap, or takes the value a JSON body parser already made. */
 export async function readJsonBody(source: BodySource, options: ResolvedOptions): Promise<unknown> {
-  if (source.kind === 'parsed') return source.value; // a JSON body parser mounted before batch() did the work
+  if (source.kind === 'parsed') return parsedWithinLimit(source.value, options);
   // The byte cap applies before JSON.parse: parsing is where a big body costs (THREATS V10).
   const text = (await readBody(source, bodyLimits(options))).toString('utf8');
   try {

@@ -1,7 +1,8 @@
 import { BatchError } from '../errors.js';
 import type { BatchEntry, InnerRequest } from '../operation.js';
 import { PARSER_LIMITS, type ResolvedOptions } from '../options.js';
-import { mergeHeaders } from '../policy/headers.js';
+import { isToken } from '../http-grammar.js';
+import { checkHeaderFields, mergeHeaders } from '../policy/headers.js';
 import { applyOuterQuery } from '../policy/query.js';
 import { checkQueryCaps } from '../policy/query-caps.js';
 import { checkTarget, isAtOrBelow } from '../policy/target.js';
@@ -32,12 +33,17 @@ export function prepareOperation(
   }
   try {
     const { method, body } = operation;
-    if (!options.methods.has(method)) {
+    // The order of the rules is the multipart parser's, for every dialect: the request line's
+    // syntax, then the header fields, then policy (one verdict whatever dialect carried it).
+    const refuseMethod = (): never => {
       throw new BatchError(
         'batch.part.method',
         `Method ${JSON.stringify(method)} is not allowed in a batch (allowed: ${[...options.methods].join(', ')}).`,
       );
-    }
+    };
+    if (!isToken(method)) refuseMethod();
+    checkHeaderFields(operation.headers);
+    if (!options.methods.has(method)) refuseMethod();
     const target = checkTarget(operation.target, PARSER_LIMITS.maxUrlLength);
     // The batch endpoint, its job routes and the bulk endpoint: no batch inside a batch,
     // and no async submit from inside one (THREATS T7).

@@ -1,4 +1,5 @@
-import { parseContentType } from '../content-type.js';
+import { describeReceivedType, parseContentType, type ContentType } from '../content-type.js';
+import type { CompiledBulkResource } from '../dialects/bulk-rules.js';
 import type { Dialect, JsonJobDialect } from '../dialects/dialect.js';
 import { isJsonMediaType, jsonDialect } from '../dialects/json.js';
 import { bulkFormat, parseBulkItems } from '../dialects/bulk.js';
@@ -13,6 +14,7 @@ import type { BatchAnswer, OuterRequest } from '../node/http.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Semaphore } from '../scheduler.js';
 import { JSON_HEADERS } from './answers.js';
+import { answerHighWater, type BatchBudget, type BudgetTicket } from './budget.js';
 import { batchContext, mountPrefix, pathOf } from './context.js';
 import { executeBatch } from './execute.js';
 import { parseBatch, readJsonBody } from './parse.js';
@@ -26,7 +28,44 @@ const JOB_DIALECTS: readonly JsonJobDialect[] = [operationsDialect];
 export interface EngineState {
   options: ResolvedOptions;
   inFlight: Semaphore;
+  /** The process-wide budget of batches and buffered bytes. */
+  budget: BatchBudget;
   jobs: JobService;
+}
+
+/**
+ * Takes the batch's share of the budget before its body is read, or refuses it with
+ * `503 batch.busy`: a refused batch costs nothing, and the batches already accepted are
+ * not affected. The share is given back when the exchange is over.
+ */
+function admit(state: EngineState, outer: OuterRequest): BudgetTicket {
+  const { body } = outer;
+  const { maxBodyBytes, maxConcurrentBatches, maxBufferedBytes } = state.options;
+  const bodyBytes =
+    body.kind === 'stream'
+      ? Math.min(body.declaredLength ?? maxBodyBytes, maxBodyBytes)
+      : body.kind === 'captured'
+        ? body.bytes.length
+        : 0;
+  const ticket = state.budget.admit(bodyBytes + answerHighWater(state.options.maxTotalResponseBytes));
+  if (ticket === undefined) {
+    throw new BatchError(
+      'batch.busy',
+      `The server is answering as many batches as it may at once (at most ${maxConcurrentBatches} batches and ${maxBufferedBytes} buffered bytes); try again later.`,
+      { closeConnection: body.kind === 'stream' },
+    );
+  }
+  outer.onClose?.(() => ticket.release());
+  return ticket;
+}
+
+/** The answer's body, giving the budget back once it ended (for exchanges without `onClose`). */
+async function* releasing(body: AsyncGenerator<Buffer, void, undefined>, ticket: BudgetTicket) {
+  try {
+    yield* body;
+  } finally {
+    ticket.release();
+  }
 }
 
 /** Whether the client asked for an async answer (RFC 7240 `Prefer: respond-async`). */
@@ -83,7 +122,6 @@ export async function handleSubmit(
   dispatcher: Dispatcher,
   relativePath: string,
 ): Promise<BatchAnswer> {
-  const { options } = state;
   if (outer.method !== 'POST') {
     throw new BatchError('batch.method_not_allowed', `Batches are sent with POST, not ${outer.method}.`);
   }
@@ -92,10 +130,33 @@ export async function handleSubmit(
   if (contentType === undefined || candidates.length === 0) {
     throw new BatchError(
       'batch.unsupported_media_type',
-      'Send the batch as multipart/mixed; boundary=… or as application/json.',
+      `Send the batch as multipart/mixed; boundary=… or as application/json (got ${describeReceivedType(outer.headers['content-type'])}).`,
     );
   }
   refuseEncoding(outer);
+  const ticket = admit(state, outer);
+  let streaming = false;
+  try {
+    const answer = await submitAdmitted(state, outer, dispatcher, relativePath, contentType, candidates);
+    if (!Buffer.isBuffer(answer.body)) {
+      streaming = true;
+      answer.body = releasing(answer.body as AsyncGenerator<Buffer, void, undefined>, ticket);
+    }
+    return answer;
+  } finally {
+    if (!streaming) ticket.release();
+  }
+}
+
+async function submitAdmitted(
+  state: EngineState,
+  outer: OuterRequest,
+  dispatcher: Dispatcher,
+  relativePath: string,
+  contentType: ContentType,
+  candidates: readonly Dialect[],
+): Promise<BatchAnswer> {
+  const { options } = state;
   const parsed = await parseBatch(candidates, JOB_DIALECTS, contentType, outer.body, options);
   const { entries } = parsed;
   if (entries.length === 0) throw new BatchError('batch.empty', 'The batch has no operations.');
@@ -137,11 +198,14 @@ export async function handleSubmit(
     signal: outer.signal,
     abortRunning: true,
     deadlineMs: options.batchTimeoutMs,
+    trace: { outer: outer.incoming },
+    highWaterBytes: answerHighWater(options.maxTotalResponseBytes),
   });
   return {
     status: 200,
     headers: { ...JSON_HEADERS, 'content-type': writer.contentType },
     body: streamAnswer(results, entries, writer, options),
+    writeDeadline: { stallMs: options.writeTimeoutMs, totalMs: options.batchTimeoutMs + options.writeTimeoutMs },
   };
 }
 
@@ -164,9 +228,29 @@ export async function handleBulk(
   }
   const contentType = parseContentType(outer.headers['content-type']);
   if (contentType === undefined || !isJsonMediaType(contentType.mediaType)) {
-    throw new BatchError('batch.unsupported_media_type', 'Send the items as application/json.');
+    throw new BatchError(
+      'batch.unsupported_media_type',
+      `Send the items as application/json (got ${describeReceivedType(outer.headers['content-type'])}).`,
+    );
   }
   refuseEncoding(outer);
+  const ticket = admit(state, outer);
+  try {
+    return await submitBulk(state, outer, dispatcher, relativePath, resource, resourceName);
+  } finally {
+    ticket.release();
+  }
+}
+
+async function submitBulk(
+  state: EngineState,
+  outer: OuterRequest,
+  dispatcher: Dispatcher,
+  relativePath: string,
+  resource: CompiledBulkResource,
+  resourceName: string,
+): Promise<BatchAnswer> {
+  const { options } = state;
   const input = await readJsonBody(outer.body, options);
   const entries = parseBulkItems(input, resource, options);
   const { context, endpoint } = contextFor(state, outer, relativePath, true);

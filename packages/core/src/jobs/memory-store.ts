@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { checkOptionNames } from '../option-names.js';
 import {
   answerSize,
   isFinalState,
@@ -75,6 +76,7 @@ function snapshot(entry: Entry): JobRecord {
  * app.use(batch({ store: createMemoryJobStore({ maxJobs: 1000 }) }));
  */
 export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobStore {
+  checkOptionNames('createMemoryJobStore()', options, Object.keys(MEMORY_STORE_DEFAULTS));
   const maxJobs = positive('maxJobs', options.maxJobs, MEMORY_STORE_DEFAULTS.maxJobs);
   const maxResultBytes = positive('maxResultBytes', options.maxResultBytes, MEMORY_STORE_DEFAULTS.maxResultBytes);
   if (cluster.isWorker) {

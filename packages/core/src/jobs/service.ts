@@ -231,7 +231,7 @@ export function createJobService(options: ResolvedOptions, inFlight: Semaphore, 
       const interrupted = errorResult(
         new BatchError(
           'batch.part.interrupted',
-          'The instance running this operation stopped while it was in flight; it may or may not have taken effect, and was not run again.',
+          'The run of this job stopped while this operation was in flight (its instance stopped, or lost the job store), so its answer was not kept; it may or may not have taken effect, and was not run again.',
           { where: rebuilt.entries[index]?.where ?? { part: index + 1 } },
         ),
       );

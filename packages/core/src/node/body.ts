@@ -39,7 +39,7 @@ export function readBody(source: BodySource, limits: BodyLimits): Promise<Buffer
       return Promise.reject(
         new BatchError(
           'batch.body_unavailable',
-          'The batch body was already read by a middleware mounted before batch(), and its bytes were not kept. Mount batch() before body parsers.',
+          'The batch body was already read by a middleware mounted before batch(), which kept neither its bytes nor a parsed JSON value. Mount batch() before that middleware.',
         ),
       );
     case 'stream':

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { isInnerRequest } from '../dispatch/dispatcher.js';
 import type { BodySource } from './body.js';
 
@@ -18,6 +19,21 @@ export interface OuterRequest {
   body: BodySource;
   /** Aborted when the client goes away before the answer is complete. */
   signal: AbortSignal;
+  /** The request as Node received it, handed to tracing subscribers (tracing.ts). */
+  incoming?: IncomingMessage;
+  /**
+   * Calls `listener` once the exchange is over (answered, or the connection closed); at once
+   * when it already is. Without it, what a batch holds is released when its answer ends.
+   */
+  onClose?: (listener: () => void) => void;
+}
+
+/** How long writing a streamed answer may take (see the `writeTimeoutMs` option). */
+export interface WriteDeadline {
+  /** The longest the client may take no bytes while some wait for it. */
+  stallMs: number;
+  /** The longest the whole answer may take, from when it starts. */
+  totalMs: number;
 }
 
 /** What the engine answers; adapters only copy it onto their framework's response. */
@@ -26,6 +42,8 @@ export interface BatchAnswer {
   headers: Record<string, string>;
   /** A whole body, or one written part by part as operations finish. */
   body: Buffer | AsyncIterable<Buffer>;
+  /** For a streamed body: when the writer gives up on a client that does not read. */
+  writeDeadline?: WriteDeadline;
 }
 
 function declaredLength(headers: IncomingHttpHeaders): number | undefined {
@@ -58,9 +76,17 @@ export function outerRequestFromNode(
   facts: { url: string; captured?: unknown },
 ): OuterRequest {
   const controller = new AbortController();
-  if (!isInnerRequest(req)) {
+  // One 'close' listener for all of it: frameworks add several of their own, and Node warns past ten.
+  let closed = res.destroyed;
+  let onClosed: Array<() => void> = [];
+  const inner = isInnerRequest(req);
+  if (!closed) {
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+      closed = true;
+      if (!inner && !res.writableFinished) controller.abort();
+      const listeners = onClosed;
+      onClosed = [];
+      for (const listener of listeners) listener();
     });
   }
   const socket = req.socket as (Socket & { encrypted?: boolean }) | null;
@@ -70,9 +96,14 @@ export function outerRequestFromNode(
     headers: req.headers,
     remoteAddress: socket?.remoteAddress,
     encrypted: socket?.encrypted === true,
-    isInner: isInnerRequest(req),
+    isInner: inner,
     body: bodySource(req, facts.captured),
     signal: controller.signal,
+    incoming: req,
+    onClose: (listener) => {
+      if (closed) listener();
+      else onClosed.push(listener);
+    },
   };
 }
 
@@ -85,7 +116,49 @@ export function sendNodeAnswer(res: ServerResponse, answer: BatchAnswer, onError
     res.end(answer.body);
     return;
   }
+  if (answer.writeDeadline !== undefined) guardWrites(res, answer.writeDeadline);
   void writeStream(res, answer.body, onError);
+}
+
+// Chunks a streamed answer holds between the engine and the socket (Koa pipes a Readable):
+// in bytes, so what waits for a slow client stays near one chunk, not sixteen of them.
+const STREAM_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * A streamed answer as a byte `Readable` for frameworks that pipe a body (Koa), with the
+ * answer's write deadline armed on `res`. Destroying it stops the answer.
+ */
+export function nodeAnswerStream(res: ServerResponse, answer: BatchAnswer & { body: AsyncIterable<Buffer> }): Readable {
+  if (answer.writeDeadline !== undefined) guardWrites(res, answer.writeDeadline);
+  return Readable.from(answer.body, { objectMode: false, highWaterMark: STREAM_HIGH_WATER_BYTES });
+}
+
+/**
+ * Closes the connection of a client that takes no bytes for `stallMs` while some wait for
+ * it, or has not taken the whole answer `totalMs` after it started: a client that never
+ * reads must not pin a batch's buffers and its share of the budget (THREATS T5). One
+ * unref'd interval per streamed answer, which ends itself once the response has (no
+ * 'close' listener: frameworks add many, and Node warns past ten).
+ */
+function guardWrites(res: ServerResponse, deadline: WriteDeadline): void {
+  const startedAt = Date.now();
+  let lastWritten = -1;
+  let lastProgressAt = startedAt;
+  const check = (): void => {
+    if (res.writableFinished || res.destroyed) {
+      clearInterval(interval);
+      return;
+    }
+    const now = Date.now();
+    const written = res.socket?.bytesWritten ?? 0;
+    if (written !== lastWritten || res.writableLength === 0) {
+      lastWritten = written;
+      lastProgressAt = now;
+    }
+    if (now - lastProgressAt >= deadline.stallMs || now - startedAt >= deadline.totalMs) res.destroy();
+  };
+  const interval = setInterval(check, Math.max(10, Math.min(1000, Math.floor(deadline.stallMs / 4))));
+  interval.unref();
 }
 
 /** Resolves when the response can take more, or is gone. */

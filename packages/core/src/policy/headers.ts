@@ -107,18 +107,11 @@ export function inheritedHeaders(outer: IncomingHttpHeaders): InheritedHeaders {
 }
 
 /**
- * An operation's headers: the inherited outer ones, overridden by the operation's own
- * (the seed: "the individual call header's value overrides"), except the outer-only ones,
- * and `Cookie` unless `allowInnerCookie` (THREATS T20).
- * Repeated inner headers combine the way Node combines them on a real request.
+ * Refuses an operation's header fields that HTTP/1.1 can't carry (RFC 9110 §5.1, §5.5) or
+ * that would frame its body (Transfer-Encoding). Every dialect's operations pass here
+ * before any other rule of theirs, so a bad header is the verdict whatever dialect carried it.
  */
-export function mergeHeaders(
-  base: InheritedHeaders,
-  own: readonly HeaderField[],
-  allowInnerCookie = false,
-): Record<string, string> {
-  const headers: Record<string, string> = { ...base };
-  const overridden = new Set<string>();
+export function checkHeaderFields(own: readonly HeaderField[]): void {
   for (const [rawName, value] of own) {
     const name = rawName.toLowerCase();
     if (!isToken(name))
@@ -131,6 +124,25 @@ export function mergeHeaders(
         'Transfer-Encoding is not allowed on an operation; the batch delimits its body.',
       );
     }
+  }
+}
+
+/**
+ * An operation's headers: the inherited outer ones, overridden by the operation's own
+ * (the seed: "the individual call header's value overrides"), except the outer-only ones,
+ * and `Cookie` unless `allowInnerCookie` (THREATS T20).
+ * Repeated inner headers combine the way Node combines them on a real request.
+ */
+export function mergeHeaders(
+  base: InheritedHeaders,
+  own: readonly HeaderField[],
+  allowInnerCookie = false,
+): Record<string, string> {
+  checkHeaderFields(own);
+  const headers: Record<string, string> = { ...base };
+  const overridden = new Set<string>();
+  for (const [rawName, value] of own) {
+    const name = rawName.toLowerCase();
     if (name === 'content-length' || isOuterOnly(name) || isDroppedFromInner(name)) continue;
     if (name === 'cookie' && !allowInnerCookie) continue;
     if (!overridden.has(name)) {
