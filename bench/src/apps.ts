@@ -11,7 +11,7 @@ import bodyParser from 'koa-bodyparser';
 import { mountExpressPeers } from './peers.js';
 import { BLOB_TEXT, IO_DELAY_MS, createdAnswer, itemAnswer } from './scenarios.js';
 
-export type Framework = 'express' | 'koa';
+export type Framework = 'express' | 'koa' | 'fastify' | 'hono';
 
 /**
  * A second batch endpoint on every app, on the reference dispatcher (light-my-request):
@@ -77,8 +77,8 @@ export function createKoaApp(batchOptions: BatchOptions): Koa {
   return app;
 }
 
-/** A node:http request listener for either app. */
-export function nodeHandler(framework: Framework, app: Express | Koa): RequestListener {
+/** A node:http request listener for the Express or Koa app. */
+export function nodeHandler(framework: 'express' | 'koa', app: Express | Koa): RequestListener {
   if (framework === 'express') return app as Express;
   // Koa's listener returns a promise that never rejects (its errors go to ctx.onerror).
   const callback = (app as Koa).callback();

@@ -28,6 +28,10 @@ export const SECTIONS: ReadonlyArray<{ framework: Framework; scenario: ScenarioI
   { framework: 'koa', scenario: 'post' },
   { framework: 'express', scenario: 'io' },
   { framework: 'koa', scenario: 'io' },
+  { framework: 'fastify', scenario: 'get' },
+  { framework: 'hono', scenario: 'get' },
+  { framework: 'fastify', scenario: 'post' },
+  { framework: 'hono', scenario: 'post' },
 ];
 
 // Seconds of timed rotations per N: most of the time goes to N = 1000, where the targets are.

@@ -2,7 +2,10 @@ import type { DispatcherKind } from '@inbatch/core';
 import { REFERENCE_BATCH_PATH, type Framework } from './apps.js';
 import type { ClientProcess } from './client.js';
 import type { NodeListener } from './fake-http.js';
+import type { FastifyInstance } from 'fastify';
+import type { Hono } from 'hono';
 import { dispatcherDiagnostic, fakeFloor, injectFloor, routeLogicFloor } from './floors.js';
+import { fastifyInjectFloor, honoDispatcherDiagnostic, honoFetchFloor } from './floors-more.js';
 import type { Contender } from './interleave.js';
 import { PEERS } from './peers.js';
 import type { ContenderInfo } from './results.js';
@@ -47,6 +50,10 @@ export interface SectionEnv {
   scenario: Scenario;
   /** The app as a node:http listener (the same object the HTTP server calls). */
   handler: NodeListener;
+  /** The Fastify instance (Fastify sections): its inject is a floor. */
+  fastify?: FastifyInstance;
+  /** The Hono app (Hono sections): app.fetch is its floor. */
+  hono?: Hono;
   port: number;
   /** The hapi server carrying bassmaster (Express sections only). */
   hapiPort: number | undefined;
@@ -83,16 +90,26 @@ function direct(env: SectionEnv, connections: number): Contender {
 /** Every row of one (framework, scenario) section, floors first. */
 export function buildContenders(env: SectionEnv): { contenders: Contender[]; unsupported: ContenderInfo[] } {
   const { framework, scenario } = env;
-  const contenders: Contender[] = [
-    routeLogicFloor(scenario),
-    fakeFloor(framework, env.handler, scenario),
-    injectFloor(framework, env.handler, scenario),
-    dispatcherDiagnostic(framework, env.handler, scenario, 'fast'),
-    dispatcherDiagnostic(framework, env.handler, scenario, 'light-my-request'),
-    ...scenario.directConnections.map((connections) => direct(env, connections)),
-  ];
+  const contenders: Contender[] = [routeLogicFloor(scenario)];
+  if (env.hono !== undefined) {
+    contenders.push(honoFetchFloor(env.hono, scenario), honoDispatcherDiagnostic(env.hono, scenario));
+  } else {
+    // Fastify's fake floor is Koa's fake objects into fastify.routing (it swaps no prototypes).
+    const fakeFramework = framework === 'express' ? 'express' : 'koa';
+    contenders.push(
+      fakeFloor(fakeFramework, env.handler, scenario, framework),
+      env.fastify === undefined
+        ? injectFloor(fakeFramework, env.handler, scenario)
+        : fastifyInjectFloor(env.fastify, scenario),
+      dispatcherDiagnostic(fakeFramework, env.handler, scenario, 'fast'),
+      dispatcherDiagnostic(fakeFramework, env.handler, scenario, 'light-my-request'),
+    );
+  }
+  contenders.push(...scenario.directConnections.map((connections) => direct(env, connections)));
   const concurrency = scenario.batchOptions.concurrency;
   for (const dialect of OUR_DIALECTS) {
+    // Hono's inner requests are fetch Requests: there is no reference dispatcher to compare.
+    if (framework === 'hono' && dialect.dispatcher === 'light-my-request') continue;
     const info: ContenderInfo = {
       id: dialect.id,
       label: dialect.label,

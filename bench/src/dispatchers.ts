@@ -1,6 +1,9 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createExpressApp, createKoaApp, nodeHandler, type Framework } from './apps.js';
+import { createFastifyApp } from './apps-more.js';
+import type { NodeListener } from './fake-http.js';
+import { fastifyInjectFloor } from './floors-more.js';
 import { DISPATCHER_ROW_IDS, dispatcherDiagnostic, fakeFloor, injectFloor, type DiagnosticSignal } from './floors.js';
 import { markdownTable, num } from './format.js';
 import { interleave, type Contender } from './interleave.js';
@@ -35,8 +38,10 @@ const budgetMs = Number(values.seconds) * 1000;
 const SECTIONS: ReadonlyArray<[Framework, ScenarioId]> = [
   ['express', 'get'],
   ['koa', 'get'],
+  ['fastify', 'get'],
   ['express', 'post'],
   ['koa', 'post'],
+  ['fastify', 'post'],
 ];
 const only = values.only?.split(',');
 const signal = values.signal as DiagnosticSignal;
@@ -51,14 +56,30 @@ const lines = [
 for (const [framework, scenarioId] of SECTIONS) {
   if (only !== undefined && !only.includes(`${framework}-${scenarioId}`)) continue;
   const scenario = SCENARIOS[scenarioId];
-  const app = framework === 'express' ? createExpressApp(scenario.batchOptions) : createKoaApp(scenario.batchOptions);
-  const handler = nodeHandler(framework, app);
-  const contenders: Contender[] = [
-    fakeFloor(framework, handler, scenario),
-    injectFloor(framework, handler, scenario),
-    dispatcherDiagnostic(framework, handler, scenario, 'fast', signal),
-    dispatcherDiagnostic(framework, handler, scenario, 'light-my-request', signal),
-  ];
+  let contenders: Contender[];
+  if (framework === 'fastify') {
+    // Which dispatcher @inbatch/fastify should use: ours (fast, or light-my-request) into
+    // fastify.routing, against Fastify's own inject, interleaved in one process.
+    const app = await createFastifyApp(scenario.batchOptions);
+    const handler: NodeListener = (req, res) => app.routing(req, res);
+    contenders = [
+      fakeFloor('koa', handler, scenario, 'fastify'),
+      fastifyInjectFloor(app, scenario),
+      dispatcherDiagnostic('koa', handler, scenario, 'fast', signal),
+      dispatcherDiagnostic('koa', handler, scenario, 'light-my-request', signal),
+    ];
+  } else if (framework === 'express' || framework === 'koa') {
+    const app = framework === 'express' ? createExpressApp(scenario.batchOptions) : createKoaApp(scenario.batchOptions);
+    const handler = nodeHandler(framework, app);
+    contenders = [
+      fakeFloor(framework, handler, scenario),
+      injectFloor(framework, handler, scenario),
+      dispatcherDiagnostic(framework, handler, scenario, 'fast', signal),
+      dispatcherDiagnostic(framework, handler, scenario, 'light-my-request', signal),
+    ];
+  } else {
+    continue;
+  }
   const run = await interleave(
     contenders,
     n,

@@ -2,7 +2,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createDispatcher, DispatchAbort, type DispatcherKind, type InnerRequest } from '@inbatch/core';
 import { createExpressDispatcher, type ExpressApp } from '@inbatch/express';
 import inject from 'light-my-request';
-import type { Framework } from './apps.js';
 import { fakeExpressExchange, fakeKoaExchange, type FakeAnswer, type NodeListener } from './fake-http.js';
 import type { Contender } from './interleave.js';
 import { runPool } from './pool.js';
@@ -111,7 +110,13 @@ export function routeLogicFloor(scenario: Scenario): Contender {
 }
 
 /** The framework with the cheapest fake req/res objects (fake-http.ts). */
-export function fakeFloor(framework: Framework, handler: NodeListener, scenario: Scenario): Contender {
+export function fakeFloor(
+  framework: 'express' | 'koa',
+  handler: NodeListener,
+  scenario: Scenario,
+  /** The framework named in the row (Fastify runs on Koa's fake objects). */
+  name: string = framework,
+): Contender {
   const exchange = framework === 'express' ? fakeExpressExchange : fakeKoaExchange;
   const run = floorRunner(scenario, async (op) => {
     const answer = await exchange(handler, op.method, op.url, { ...op.fullHeaders }, op.body);
@@ -119,7 +124,7 @@ export function fakeFloor(framework: Framework, handler: NodeListener, scenario:
   });
   return {
     id: FLOOR_IDS.fake,
-    label: `${framework} + fake req/res`,
+    label: `${name} + fake req/res`,
     kind: 'floor',
     note: 'hand-made minimal req/res calling the app; body bytes parsed by the app’s own parser',
     run,
@@ -152,7 +157,7 @@ export function pinnedExpressListener(app: NodeListener): NodeListener {
 }
 
 /** light-my-request `inject` per request, awaited one after another. */
-export function injectFloor(framework: Framework, handler: NodeListener, scenario: Scenario): Contender {
+export function injectFloor(framework: 'express' | 'koa', handler: NodeListener, scenario: Scenario): Contender {
   const listener = framework === 'express' ? pinnedExpressListener(handler) : handler;
   const run = floorRunner(scenario, async (op) => {
     const response = await inject(listener, {
@@ -190,7 +195,7 @@ export const DISPATCHER_ROW_IDS: Readonly<Record<DispatcherKind, string>> = {
  * is what createKoaDispatcher dispatches into.
  */
 export function dispatcherDiagnostic(
-  framework: Framework,
+  framework: 'express' | 'koa',
   handler: NodeListener,
   scenario: Scenario,
   kind: DispatcherKind,

@@ -10,7 +10,12 @@ import type { Summary } from './stats.js';
 import { cellAt, type RowStats, type SectionStats } from './summary.js';
 import type { TargetResult } from './targets.js';
 
-const FRAMEWORK_NAMES: Record<Framework, string> = { express: 'Express 5', koa: 'Koa 3' };
+const FRAMEWORK_NAMES: Record<Framework, string> = {
+  express: 'Express 5',
+  koa: 'Koa 3',
+  fastify: 'Fastify 5',
+  hono: 'Hono 4',
+};
 
 function medianRange(summary: Summary | undefined, scale = 1): string {
   if (summary === undefined || summary.count === 0) return '–';

@@ -1,4 +1,9 @@
+import type { RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import type { FastifyInstance } from 'fastify';
+import type { Hono } from 'hono';
 import { createExpressApp, createKoaApp, listen, nodeHandler, type Framework } from './apps.js';
+import { createFastifyApp, createHonoApp } from './apps-more.js';
 import { ClientProcess } from './client.js';
 import type { SectionEnv } from './contenders.js';
 import { startBassmasterServer } from './peers.js';
@@ -15,8 +20,23 @@ export interface RunningEnv extends SectionEnv {
  */
 export async function startEnv(framework: Framework, scenarioId: ScenarioId, withHapi: boolean): Promise<RunningEnv> {
   const scenario = SCENARIOS[scenarioId];
-  const app = framework === 'express' ? createExpressApp(scenario.batchOptions) : createKoaApp(scenario.batchOptions);
-  const handler = nodeHandler(framework, app);
+  let handler: RequestListener;
+  let fastify: FastifyInstance | undefined;
+  let hono: Hono | undefined;
+  if (framework === 'fastify') {
+    const app = await createFastifyApp(scenario.batchOptions);
+    fastify = app;
+    // The server's own listener: what Fastify's server calls (serverFactory).
+    handler = (req, res) => app.routing(req, res);
+  } else if (framework === 'hono') {
+    const app = createHonoApp(scenario.batchOptions);
+    hono = app;
+    const listener = getRequestListener(app.fetch);
+    handler = (req, res) => void listener(req, res);
+  } else {
+    const app = framework === 'express' ? createExpressApp(scenario.batchOptions) : createKoaApp(scenario.batchOptions);
+    handler = nodeHandler(framework, app);
+  }
   const { server, port } = await listen(handler);
   const hapi = withHapi ? await startBassmasterServer() : undefined;
   const client = ClientProcess.start();
@@ -24,6 +44,8 @@ export async function startEnv(framework: Framework, scenarioId: ScenarioId, wit
     framework,
     scenario,
     handler,
+    ...(fastify === undefined ? {} : { fastify }),
+    ...(hono === undefined ? {} : { hono }),
     port,
     hapiPort: hapi?.port,
     client,
@@ -32,6 +54,7 @@ export async function startEnv(framework: Framework, scenarioId: ScenarioId, wit
       await hapi?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fastify?.close();
     },
   };
 }

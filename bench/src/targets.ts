@@ -19,7 +19,12 @@ export interface TargetResult {
   detail: string;
 }
 
-const FRAMEWORK_NAMES: Record<Framework, string> = { express: 'Express 5', koa: 'Koa 3' };
+const FRAMEWORK_NAMES: Record<Framework, string> = {
+  express: 'Express 5',
+  koa: 'Koa 3',
+  fastify: 'Fastify 5',
+  hono: 'Hono 4',
+};
 /** The ideal wall time of the I/O scenario: 1000 / 50 × 5 ms = 100 ms. */
 export const IO_IDEAL_MS = (TARGET_N / IO_CONCURRENCY) * IO_DELAY_MS;
 
@@ -55,11 +60,12 @@ export function evaluateTargets(
   fairness: readonly FairnessResult[],
 ): TargetResult[] {
   const results: TargetResult[] = [];
-  for (const framework of ['express', 'koa'] as const) {
+  for (const framework of ['express', 'koa', 'fastify', 'hono'] as const) {
     const cell = ours(sections, framework, 'get');
+    const floor = framework === 'hono' ? 'app.fetch floor' : 'fake req/res floor';
     results.push(
       check(
-        `${FRAMEWORK_NAMES[framework]} N=${TARGET_N} GET multipart, per inner ÷ fake req/res floor`,
+        `${FRAMEWORK_NAMES[framework]} N=${TARGET_N} GET multipart, per inner ÷ ${floor}`,
         cell?.vsFake?.median,
         '≤',
         1.5,
@@ -67,6 +73,16 @@ export function evaluateTargets(
       ),
     );
   }
+  const fastify = ours(sections, 'fastify', 'get');
+  results.push(
+    check(
+      `Fastify 5 N=${TARGET_N} GET multipart, per inner ÷ fastify.inject floor`,
+      fastify?.vsInject?.median,
+      '≤',
+      1.5,
+      `${num(fastify?.perInnerUs.median)} µs/inner; ${range(fastify?.vsInject)}`,
+    ),
+  );
   for (const framework of ['express', 'koa'] as const) {
     const cell = ours(sections, framework, 'get');
     results.push(

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { send, sendBatch } from '../support/http.js';
 import { buildBatch } from '../support/multipart.js';
 
-describe.each(FRAMEWORKS)('answers on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('answers on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();

@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { buildBatch } from '../support/multipart.js';
 
-describe.each(FRAMEWORKS)('client disconnect on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('client disconnect on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { send, sendBatch } from '../support/http.js';
 import { buildBatch } from '../support/multipart.js';
 
 const innerHits = (app: TestServer) => app.hits.filter((hit) => !hit.includes('/batch'));
 
-describe.each(FRAMEWORKS)('errors on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('errors on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { sendBatch } from '../support/http.js';
 import { buildBatch } from '../support/multipart.js';
 
@@ -7,7 +7,7 @@ import { buildBatch } from '../support/multipart.js';
 // default 127.0.0.1 would show.
 const CLIENT = '127.0.0.2';
 
-describe.each(FRAMEWORKS)('who is asking, on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('who is asking, on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();

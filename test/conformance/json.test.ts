@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BINARY, FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { BINARY, CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { send, sendJsonBatch } from '../support/http.js';
 
 const innerHits = (app: TestServer) => app.hits.filter((hit) => !hit.startsWith('POST /batch'));
 
-describe.each(FRAMEWORKS)('the json dialect on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('the json dialect on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();

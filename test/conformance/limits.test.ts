@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { send, sendBatch } from '../support/http.js';
 import { buildBatch, type PartSpec } from '../support/multipart.js';
 
@@ -9,7 +9,7 @@ const items = (count: number): PartSpec[] =>
 /** Inner requests the app saw (the outer batch request excluded). */
 const innerHits = (app: TestServer) => app.hits.filter((hit) => !hit.startsWith('POST /batch'));
 
-describe.each(FRAMEWORKS)('limits on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('limits on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();
@@ -143,7 +143,10 @@ describe.each(FRAMEWORKS)('limits on %s', (framework) => {
         { method: 'GET', url: '/whoami' },
       ]),
     );
-    expect(reply.parts.map((part) => part.status)).toEqual([200, 200, 403, 403, 200]);
+    // `allow` compares paths as routers do, case-insensitively, so /ITEMS/2 runs; Express and
+    // Koa's router then answer it, while Fastify, Hono and plain node:http route case-sensitively.
+    const upperCase = ['express5', 'express4', 'koa3', 'koa2'].includes(framework) ? 200 : 404;
+    expect(reply.parts.map((part) => part.status)).toEqual([200, upperCase, 403, 403, 200]);
     expect(reply.parts[2]?.json().error).toMatchObject({ code: 'batch.part.forbidden_path', part: 3 });
     expect(innerHits(app)).not.toContain('GET /admin/secret');
   });

@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
+import { CONFORMANCE_FRAMEWORKS, startApp, type TestServer } from '../support/apps.js';
 import { sendBatch } from '../support/http.js';
 import { buildBatch } from '../support/multipart.js';
 
-describe.each(FRAMEWORKS)('streaming the answer on %s', (framework) => {
+describe.each(CONFORMANCE_FRAMEWORKS)('streaming the answer on %s', (framework) => {
   let app: TestServer;
   afterEach(async () => {
     await app.close();

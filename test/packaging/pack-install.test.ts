@@ -62,6 +62,9 @@ interface Packed {
   tarball: string;
 }
 
+/** Packages installed in an app of their own, with their framework (see beforeAll). */
+const OWN_APP = new Set(['@inbatch/fastify', '@inbatch/hono']);
+
 const workdir = mkdtempSync(join(tmpdir(), 'inbatch-packaging-'));
 const tarballs = join(workdir, 'tarballs');
 const app = join(workdir, 'app');
@@ -82,6 +85,27 @@ function expectSuccess(result: Run, what: string): void {
   if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.output}`);
 }
 
+/** What an installed package of ours must look like: as published, standing alone. */
+function expectPublishedShape(dir: string, name: string): void {
+  const manifest = readFileSync(join(dir, 'package.json'), 'utf8');
+  expect(manifest, name).not.toContain('workspace:');
+  expect(manifest, name).not.toContain('inbatch-source');
+  expect(manifest, name).not.toContain('src/');
+  expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), name).toContain('MIT License');
+  const files = readdirSync(dir, { recursive: true }).map(String);
+  expect(
+    files.filter((file) => file.endsWith('.map')),
+    name,
+  ).toEqual([]);
+  expect(
+    files.filter((file) => file.startsWith('src')),
+    name,
+  ).toEqual([]);
+  // npm shows the README alone: a relative link there leads nowhere.
+  const relativeLinks = readFileSync(join(dir, 'README.md'), 'utf8').match(/\]\((?!https?:|#)[^)]*\)/g);
+  expect(relativeLinks, name).toBeNull();
+}
+
 beforeAll(async () => {
   expectSuccess(await pnpm(['run', 'build'], ROOT), 'pnpm run build');
   mkdirSync(tarballs);
@@ -94,7 +118,12 @@ beforeAll(async () => {
   }
 
   mkdirSync(join(app, 'src'), { recursive: true });
-  const own = Object.fromEntries(packed.map(({ name, tarball }) => [name, `file:${tarball}`]));
+  // Fastify itself depends on light-my-request (its inject), whose cookie@2 warns
+  // EBADENGINE on Node 20: the Fastify and Hono adapters are installed in an app of their
+  // own (below), so this one shows what an Express or Koa user gets.
+  const own = Object.fromEntries(
+    packed.filter(({ name }) => !OWN_APP.has(name)).map(({ name, tarball }) => [name, `file:${tarball}`]),
+  );
   const fromWorkspace = (name: string): string => {
     const range = rootManifest.devDependencies[name];
     if (range === undefined) throw new Error(`the workspace has no devDependency ${name}`);
@@ -116,7 +145,9 @@ beforeAll(async () => {
         typescript: fromWorkspace('typescript'),
       },
       // Dependencies between our packages resolve to the tarballs, never to the registry.
-      overrides: Object.fromEntries(packed.map(({ name }) => [name, `$${name}`])),
+      overrides: Object.fromEntries(
+        packed.filter(({ name }) => !OWN_APP.has(name)).map(({ name }) => [name, `$${name}`]),
+      ),
     }),
   );
   for (const file of readdirSync(CONSUMER)) copyFileSync(join(CONSUMER, file), join(app, 'src', file));
@@ -177,31 +208,21 @@ describe('the packed packages', () => {
     );
   });
 
+  it('refuse `npm pack`, which would ship workspace: ranges, saying to use pnpm', async () => {
+    const core = join(ROOT, 'packages/core');
+    const result = await run('npm', ['pack', '--dry-run'], core);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('@inbatch/core: pack and publish with pnpm, not npm');
+  });
+
   it('install with npm on this Node without an engine warning', () => {
     expect(install.output).not.toContain('EBADENGINE');
     expect(existsSync(join(app, 'node_modules/light-my-request')), 'optional peer installed').toBe(false);
   });
 
   it('carry real version ranges, the published exports, a LICENSE and no source maps', () => {
-    for (const { name } of packed) {
-      const dir = join(app, 'node_modules', name);
-      const manifest = readFileSync(join(dir, 'package.json'), 'utf8');
-      expect(manifest, name).not.toContain('workspace:');
-      expect(manifest, name).not.toContain('inbatch-source');
-      expect(manifest, name).not.toContain('src/');
-      expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), name).toContain('MIT License');
-      const files = readdirSync(dir, { recursive: true }).map(String);
-      expect(
-        files.filter((file) => file.endsWith('.map')),
-        name,
-      ).toEqual([]);
-      expect(
-        files.filter((file) => file.startsWith('src')),
-        name,
-      ).toEqual([]);
-      // npm shows the README alone: a relative link there leads nowhere.
-      const relativeLinks = readFileSync(join(dir, 'README.md'), 'utf8').match(/\]\((?!https?:|#)[^)]*\)/g);
-      expect(relativeLinks, name).toBeNull();
+    for (const { name } of packed.filter((entry) => !OWN_APP.has(entry.name))) {
+      expectPublishedShape(join(app, 'node_modules', name), name);
     }
   });
 
@@ -268,6 +289,65 @@ describe('the packed packages', () => {
           ],
         },
       });
+    });
+  });
+});
+
+describe('the Fastify and Hono adapters, packed', () => {
+  const frameworkApp = join(workdir, 'frameworks');
+  let installed: Run;
+  beforeAll(async () => {
+    mkdirSync(frameworkApp, { recursive: true });
+    const tarballOf = (name: string): string => `file:${packed.find((entry) => entry.name === name)?.tarball ?? ''}`;
+    const fromWorkspace = (name: string): string => rootManifest.devDependencies[name] ?? '*';
+    writeFileSync(
+      join(frameworkApp, 'package.json'),
+      JSON.stringify({
+        name: 'inbatch-frameworks-consumer',
+        private: true,
+        type: 'module',
+        dependencies: {
+          '@inbatch/core': tarballOf('@inbatch/core'),
+          '@inbatch/fastify': tarballOf('@inbatch/fastify'),
+          '@inbatch/hono': tarballOf('@inbatch/hono'),
+          fastify: fromWorkspace('fastify'),
+          hono: fromWorkspace('hono'),
+        },
+        overrides: { '@inbatch/core': '$@inbatch/core' },
+      }),
+    );
+    writeFileSync(
+      join(frameworkApp, 'app.js'),
+      `import Fastify from 'fastify';
+import { batch as fastifyBatch } from '@inbatch/fastify';
+import { Hono } from 'hono';
+import { batch as honoBatch } from '@inbatch/hono';
+const fastify = Fastify();
+await fastify.register(fastifyBatch);
+fastify.get('/items/:id', async (request) => ({ id: request.params.id }));
+const viaFastify = await fastify.inject({ method: 'POST', url: '/batch', headers: { 'content-type': 'application/json' },
+  payload: JSON.stringify({ requests: [{ id: 'a', method: 'GET', url: '/items/1' }] }) });
+const hono = new Hono();
+hono.use(honoBatch(hono));
+hono.get('/items/:id', (c) => c.json({ id: c.req.param('id') }));
+const viaHono = await hono.request('/batch', { method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ requests: [{ id: 'b', method: 'GET', url: '/items/2' }] }) });
+console.log(JSON.stringify({ fastify: JSON.parse(viaFastify.body).responses[0], hono: (await viaHono.json()).responses[0] }));
+`,
+    );
+    installed = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], frameworkApp);
+    expectSuccess(installed, 'npm install (frameworks app)');
+  }, 600_000);
+
+  it('install, and each serves a JSON batch through its framework', async () => {
+    for (const name of OWN_APP) expectPublishedShape(join(frameworkApp, 'node_modules', name), name);
+    // Any engine warning comes from the frameworks' own dependencies, never from ours.
+    expect(installed.output).not.toMatch(/EBADENGINE[^\n]*@inbatch/);
+    const result = await run(process.execPath, ['app.js'], frameworkApp);
+    expect(result.code, result.output).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      fastify: expect.objectContaining({ id: 'a', status: 200, body: { id: '1' } }),
+      hono: expect.objectContaining({ id: 'b', status: 200, body: { id: '2' } }),
     });
   });
 });

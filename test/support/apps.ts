@@ -13,9 +13,29 @@ import bodyParser from 'koa-bodyparser';
 import { batch as expressBatch } from '@inbatch/express';
 import { batch as koaBatch } from '@inbatch/koa';
 import type { BatchOptions } from '@inbatch/core';
+import { getRequestListener } from '@hono/node-server';
+import { fastifyApp } from './apps-fastify.js';
+import { honoApp } from './apps-hono.js';
+import { nodeApp } from './apps-node.js';
 
+/** Express and Koa, each major: what the security and async suites run on (their own apps). */
 export const FRAMEWORKS = ['express5', 'express4', 'koa3', 'koa2'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
+
+/** Every framework with an adapter: what the conformance suite runs on (the test API of `startApp`). */
+export type AnyFramework = Framework | 'fastify5' | 'hono' | 'node';
+
+/**
+ * The frameworks the conformance suite runs on. The reference-dispatcher run
+ * (INBATCH_DISPATCHER=light-my-request) skips Hono, whose inner requests are fetch
+ * `Request`s and never go through a Node dispatcher: that run would repeat the default one.
+ */
+export const CONFORMANCE_FRAMEWORKS: readonly AnyFramework[] = [
+  ...FRAMEWORKS,
+  'fastify5',
+  ...(process.env.INBATCH_DISPATCHER === 'light-my-request' ? [] : (['hono'] as const)),
+  'node',
+];
 
 /** What a test app records, so tests can assert what reached the app (and what didn't). */
 export interface Recorder {
@@ -225,7 +245,7 @@ export function koaApp(flavor: 'koa3' | 'koa2', recorder: Recorder, options: App
 }
 
 export interface TestServer extends Recorder {
-  framework: Framework;
+  framework: AnyFramework;
   url: string;
   server: Server;
   close(): Promise<void>;
@@ -252,17 +272,37 @@ export async function listen(listener: RequestListener, options: { https?: boole
 
 /** The test API on one framework, listening. */
 export async function startApp(
-  framework: Framework,
+  framework: AnyFramework,
   options: AppOptions & { https?: boolean } = {},
 ): Promise<TestServer> {
   const recorder: Recorder = { hits: [], events: [] };
   let listener: RequestListener;
+  let closeApp = (): Promise<void> => Promise.resolve();
   if (framework === 'express5' || framework === 'express4') {
     listener = expressApp(framework, recorder, options);
-  } else {
+  } else if (framework === 'koa3' || framework === 'koa2') {
     const handle = koaApp(framework, recorder, options).callback();
     listener = (req, res) => void handle(req, res);
+  } else if (framework === 'fastify5') {
+    // Fastify's own server is not used: its routing is the request listener, as in
+    // `serverFactory`, so every framework listens the same way.
+    const app = await fastifyApp(recorder, options, BINARY);
+    listener = (req, res) => app.routing(req, res);
+    closeApp = () => app.close();
+  } else if (framework === 'hono') {
+    const handle = getRequestListener(honoApp(recorder, options, BINARY).fetch);
+    listener = (req, res) => void handle(req, res);
+  } else {
+    listener = nodeApp(recorder, options, BINARY);
   }
   const listening = await listen(listener, options);
-  return { framework, ...recorder, ...listening };
+  return {
+    framework,
+    ...recorder,
+    ...listening,
+    close: async () => {
+      await listening.close();
+      await closeApp();
+    },
+  };
 }

@@ -44,9 +44,11 @@ export {
   type OuterRequest,
   type WriteDeadline,
 } from './node/http.js';
+export { createBatchHandler, type RequestListener } from './node/handler.js';
 export type { BodySource } from './node/body.js';
 export type { HeaderField, InnerRequest, InnerResponse, OperationResult } from './operation.js';
 export { parseContentType, type ContentType } from './content-type.js';
+export { reasonPhrase } from './http-grammar.js';
 export { parseMultipartBatch, type MultipartMeta } from './dialects/multipart-parse.js';
 export { parseOperationsBatch, type OperationsMeta } from './dialects/operations.js';
 export type { BulkItem, BulkResource } from './dialects/bulk-rules.js';

@@ -81,7 +81,8 @@ export function prefersAsync(prefer: string | string[] | undefined): boolean {
 /** Refuses a compressed outer body: its inflated size could not be capped before parsing (THREATS T4). */
 function refuseEncoding(outer: OuterRequest): void {
   const encoding = outer.headers['content-encoding'];
-  if (outer.body.kind === 'stream' && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+  const unread = outer.body.kind === 'stream' || outer.body.kind === 'web';
+  if (unread && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
     throw new BatchError(
       'batch.unsupported_encoding',
       `Content-Encoding ${JSON.stringify(encoding)} is not accepted; send the batch uncompressed.`,

@@ -10,7 +10,9 @@ export type BodySource =
   /** A parser turned it into a value (express.json, a Koa body parser); the bytes are gone. */
   | { kind: 'parsed'; value: unknown }
   /** Read by something that kept nothing. */
-  | { kind: 'consumed' };
+  | { kind: 'consumed' }
+  /** A fetch-standard body (Hono, any `Request`), unread: read under the same limits. */
+  | { kind: 'web'; stream: ReadableStream<Uint8Array> | null; declaredLength: number | undefined };
 
 export interface BodyLimits {
   maxBytes: number;
@@ -42,6 +44,8 @@ export function readBody(source: BodySource, limits: BodyLimits): Promise<Buffer
           'The batch body was already read by a middleware mounted before batch(), which kept neither its bytes nor a parsed JSON value. Mount batch() before that middleware.',
         ),
       );
+    case 'web':
+      return readWebBody(source.stream, source.declaredLength, limits);
     case 'stream':
       break;
   }
@@ -94,4 +98,48 @@ export function readBody(source: BodySource, limits: BodyLimits): Promise<Buffer
     stream.once('close', onClose);
     stream.resume();
   });
+}
+
+/** `readBody` for a fetch-standard body: the same caps, the same timeout, the same errors. */
+async function readWebBody(
+  stream: ReadableStream<Uint8Array> | null,
+  declaredLength: number | undefined,
+  limits: BodyLimits,
+): Promise<Buffer> {
+  if (declaredLength !== undefined && declaredLength > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  if (stream === null) return Buffer.alloc(0);
+  const reader = stream.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new BatchError('batch.body_timeout', `The batch body did not arrive within ${limits.timeoutMs} ms.`, {
+          limit: limits.timeoutMs,
+          closeConnection: true,
+        }),
+      );
+    }, limits.timeoutMs);
+  });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const read = await Promise.race([reader.read(), late]).catch((error: unknown) => {
+        if (error instanceof BatchError) throw error;
+        throw new BatchError('batch.malformed', 'The batch body could not be read.', {
+          cause: error,
+          closeConnection: true,
+        });
+      });
+      if (read.done) return Buffer.concat(chunks, size);
+      size += read.value.length;
+      if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      chunks.push(read.value);
+    }
+  } catch (error) {
+    reader.cancel().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
