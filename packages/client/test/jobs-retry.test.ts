@@ -121,6 +121,30 @@ describe.each(FRAMEWORKS)('submit retries on %s', (framework) => {
 });
 
 describe('submitJob options', () => {
+  it('makes a UUIDv4 key without crypto.randomUUID, as on a page served over plain HTTP', async () => {
+    const keys: Array<string | null> = [];
+    const jobId = crypto.randomUUID();
+    // Only the key is under test here: the answer is a submit's 201, with no server behind it.
+    const answering: FetchFunction = (_input, init) => {
+      keys.push(new Headers(init?.headers).get('idempotency-key'));
+      return Promise.resolve(Response.json({ uuid: jobId }, { status: 201 }));
+    };
+    const original = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(crypto), 'randomUUID');
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+    try {
+      for (let i = 0; i < 2; i++) {
+        await submitJob({ operations: [] }, { endpoint: 'http://127.0.0.1:9/batch', fetch: answering });
+      }
+    } finally {
+      delete (crypto as { randomUUID?: unknown }).randomUUID;
+    }
+    expect(original).toBeDefined();
+    expect(typeof crypto.randomUUID).toBe('function');
+    for (const key of keys)
+      expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
   it('refuses a bad idempotency key or retry count before sending anything', async () => {
     const options = { endpoint: 'http://127.0.0.1:9/batch' };
     await expect(submitJob({ requests: ['/x'] }, { ...options, idempotencyKey: 'two\nlines' })).rejects.toThrow(

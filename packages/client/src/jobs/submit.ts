@@ -1,3 +1,4 @@
+import { randomBytes } from '../bytes.js';
 import type { DialectName } from '../dialects/dialect.js';
 import { assembleBatch, prepareRequest, type EncodedBatch } from '../encode.js';
 import { BatchRequestError, refusalOf } from '../errors.js';
@@ -71,6 +72,19 @@ const SUBMIT_RETRY_FIRST_MS = 500;
 const DEFAULT_RETRIES = 3;
 /** What the server accepts as an `Idempotency-Key` (README "Jobs: owners, retention, duplicates, cancel"). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e][\x20-\x7e]{0,253}[\x21-\x7e]$|^[\x21-\x7e]$/;
+
+/**
+ * A UUIDv4 for the `Idempotency-Key`. `crypto.randomUUID` exists only in secure contexts
+ * (HTTPS, localhost); a page served over plain HTTP builds one from `getRandomValues`.
+ */
+function newKey(): string {
+  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  const bytes = randomBytes(16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 function fail(message: string): never {
   throw new TypeError(`inbatch submitJob: ${message}`);
@@ -173,7 +187,7 @@ export async function submitJob(submission: JobSubmission, options: JobClientOpt
   const client = resolveClientOptions(options, 'submitJob');
   const retries = options.retries ?? DEFAULT_RETRIES;
   if (!Number.isInteger(retries) || retries < 0) fail(`retries must be a whole number ≥ 0, got ${String(retries)}.`);
-  const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+  const key = options.idempotencyKey ?? newKey();
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
     fail('idempotencyKey must be 1 to 255 printable ASCII characters.');
   }
