@@ -45,11 +45,12 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // The async suite again, on the Redis job store (one contract suite, two stores).
+          // The async suite and the client's jobs tests again, on the Redis job store (one
+          // contract suite, two stores).
           // Retention runs on fake timers, which BullMQ's own timers can't run under; the
           // Redis store's expiry has its own tests in packages/redis/test.
           name: 'redis',
-          include: ['test/async/**/*.test.ts'],
+          include: ['test/async/**/*.test.ts', 'packages/client/test/jobs*.test.ts'],
           exclude: ['test/async/retention.test.ts'],
           env: { INBATCH_TEST_STORE: 'redis' },
         },

@@ -11,6 +11,7 @@ import {
   errorBody,
   hasBearerToken,
 } from '@inbatch/example-inventory';
+import { DEMO_BULK, jobsDemoRoutes } from './jobs-demo.js';
 
 const REGIONAL_INVENTORIES = '/inventories/v1beta/accounts/:account/products/:product/regionalInventories';
 // `\\:` keeps `:insert` literal: path-to-regexp v8 would read it as a parameter named
@@ -95,7 +96,8 @@ export function createApp(options: AppOptions = {}): Express {
   // The Merchant seed sends its batch to /batch/inventories/v1beta; the other seeds to
   // /batch (DEMO_BATCH_OPTIONS: operations in order, perPage capped, the bulk resource).
   app.use(batch({ path: MERCHANT_BATCH_PATH, concurrency: 1 }));
-  app.use(batch(DEMO_BATCH_OPTIONS));
+  // Plus the jobs demo's bulk resource (`/jobs.html`, src/jobs-demo.ts).
+  app.use(batch({ ...DEMO_BATCH_OPTIONS, bulk: { ...DEMO_BATCH_OPTIONS.bulk, ...DEMO_BULK } }));
 
   // The demo page and the client it loads: public files, no token needed.
   app.use(express.static(PUBLIC_DIR));
@@ -136,6 +138,8 @@ export function createApp(options: AppOptions = {}): Express {
     // The bulk seed's status documents show the item's own `message`.
     res.status(created ? 201 : 200).json({ ...item, message: 'successfully' });
   });
+
+  app.use(jobsDemoRoutes());
 
   app.use(notFound);
   app.use(renderError);

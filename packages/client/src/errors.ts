@@ -78,3 +78,21 @@ export async function refusalOf(answer: Response): Promise<BatchRequestError> {
     body,
   });
 }
+
+/**
+ * `wait()` saw the job end cancelled (`DELETE {path}/{id}`, by this client or another of
+ * the same owner). `status` is the job's final document: the answers of the operations
+ * that ran are in it, the others are marked cancelled.
+ */
+export class JobCancelledError extends Error {
+  override readonly name = 'JobCancelledError';
+  readonly jobId: string;
+  /** The job's final status document. */
+  readonly status: unknown;
+
+  constructor(jobId: string, status: unknown) {
+    super(`inbatch: job ${jobId} was cancelled.`);
+    this.jobId = jobId;
+    this.status = status;
+  }
+}
