@@ -10,7 +10,8 @@ import { redisJobStore } from '@inbatch/redis';
 const store = redisJobStore({
   connection: process.env.INBATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   key: randomBytes(32),
-  prefix: `inbatch-packaging-${randomBytes(4).toString('hex')}`,
+  // Under the test run's id, so the run's teardown deletes what the store leaves (test/support/redis-run.ts).
+  prefix: `inbatch-test-${process.env.INBATCH_TEST_RUN ?? randomBytes(4).toString('hex')}-packaging`,
 });
 const app = express();
 app.use(batch({ store }));
