@@ -1,54 +1,27 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { listen } from '../support/apps.js';
-import { createApp } from '../../examples/express/src/app.js';
-import { buildClientForBrowser } from './build-client.js';
-import { launchChromium, SKIP_BROWSER } from './chromium.js';
+import { SKIP_BROWSER } from './chromium.js';
+import { openExamplePage, type ExamplePage } from './example-app.js';
 
 const API_PATHS = ['/inventories/', '/v1/'];
 
-interface Loaded {
-  page: Page;
-  /** `METHOD url` of every HTTP request the server got (inner requests never reach it). */
-  hits: string[];
-  /** Errors the page logged or threw. */
-  pageErrors: string[];
-}
-
 describe.skipIf(SKIP_BROWSER)('the Express example’s page in headless Chromium', () => {
-  let clientDir: string | undefined;
-  let server: Awaited<ReturnType<typeof listen>> | undefined;
-  let browser: Browser | undefined;
-  let loading: Promise<Loaded> | undefined;
+  let example: Promise<ExamplePage> | undefined;
 
   // Awaited by each test rather than run in beforeAll, so a browser that can't start
   // fails (and counts) every test instead of leaving them reported as skipped.
-  const load = async (): Promise<Loaded> => {
-    clientDir = await buildClientForBrowser();
-    const app = createApp({ clientDir });
-    const hits: string[] = [];
-    server = await listen((req, res) => {
-      hits.push(`${req.method} ${req.url}`);
-      app(req, res);
-    });
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(server.url);
-    await page.waitForSelector('#status:not([data-state="loading"])', { timeout: 15_000 });
-    return { page, hits, pageErrors };
-  };
-  const loaded = (): Promise<Loaded> => (loading ??= load());
+  const loaded = (): Promise<ExamplePage> =>
+    (example ??= openExamplePage('/').then(async (opened) => {
+      try {
+        await opened.page.waitForSelector('#status:not([data-state="loading"])', { timeout: 15_000 });
+      } catch (error) {
+        await opened.close();
+        throw error;
+      }
+      return opened;
+    }));
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (clientDir !== undefined) await rm(clientDir, { recursive: true, force: true });
+    await (await example?.catch(() => undefined))?.close();
   });
 
   it('renders the data of its three API calls', async () => {

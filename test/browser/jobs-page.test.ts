@@ -1,41 +1,19 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { listen } from '../support/apps.js';
-import { createApp } from '../../examples/express/src/app.js';
-import { buildClientForBrowser } from './build-client.js';
-import { launchChromium, SKIP_BROWSER } from './chromium.js';
+import { SKIP_BROWSER } from './chromium.js';
+import { openExamplePage, type ExamplePage } from './example-app.js';
 
 const JOB_PATH = /^\/batch\/([0-9a-f-]{36})$/;
 
 describe.skipIf(SKIP_BROWSER)('the Express example’s jobs page in headless Chromium', () => {
-  let clientDir: string | undefined;
-  let server: Awaited<ReturnType<typeof listen>> | undefined;
-  let browser: Browser | undefined;
+  let example: ExamplePage | undefined;
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (clientDir !== undefined) await rm(clientDir, { recursive: true, force: true });
+    await example?.close();
   });
 
   it('draws a bulk job’s progress bar live from the event stream up to 100 %, then lists every item’s result', async () => {
-    clientDir = await buildClientForBrowser();
-    const app = createApp({ clientDir });
-    const hits: string[] = [];
-    server = await listen((req, res) => {
-      hits.push(`${req.method} ${req.url}`);
-      app(req, res);
-    });
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(`${server.url}/jobs.html`);
+    example = await openExamplePage('/jobs.html');
+    const { page, hits, pageErrors } = example;
     await page.waitForSelector('#start:not([disabled])', { timeout: 15_000 });
-    // Every value the bar takes, as the page sets it.
     // Every value the bar takes, as the page sets it (page code as a string: no DOM types here).
     await page.evaluate(`{
       const bar = document.getElementById('bar');

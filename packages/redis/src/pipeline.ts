@@ -108,16 +108,19 @@ export class WritePipeline {
 
 type Argument = string | number | Buffer;
 
+/** One job's gathered arguments, and who waits for the command that carries them. */
+interface Gathered<Result> {
+  args: Argument[];
+  waiters: Array<{ resolve: (result: Result) => void; reject: (error: unknown) => void }>;
+}
+
 /**
  * Writes of one kind gathered per job until the pipeline goes out, so one command carries
  * all of them (a job's answers in one script call, its start marks in one SADD): the
  * store's cost per operation is then a few array pushes, not a command of its own.
  */
 export class GatheredWrites<Result> {
-  private readonly waiting = new Map<
-    string,
-    { args: Argument[]; waiters: Array<{ resolve: (result: Result) => void; reject: (error: unknown) => void }> }
-  >();
+  private readonly waiting = new Map<string, Gathered<Result>>();
 
   constructor(
     private readonly writes: WritePipeline,
@@ -131,13 +134,7 @@ export class GatheredWrites<Result> {
     return new Promise<Result>((resolve, reject) => {
       let batch = this.waiting.get(job);
       if (batch === undefined) {
-        const created: {
-          args: Argument[];
-          waiters: Array<{ resolve: (result: Result) => void; reject: (error: unknown) => void }>;
-        } = {
-          args: [],
-          waiters: [],
-        };
+        const created: Gathered<Result> = { args: [], waiters: [] };
         this.waiting.set(job, created);
         batch = created;
         this.writes

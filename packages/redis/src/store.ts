@@ -427,11 +427,22 @@ export function redisJobStore(options: RedisJobStoreOptions): RedisJobStore {
           job.resultTtlMs,
         );
         switch (reply[0]) {
-          case 'created': {
-            const created = await readJob(job.id);
-            if (created === undefined) throw new Error(`inbatch: job ${job.id} vanished right after it was created`);
-            return { outcome: 'created', job: created };
-          }
+          case 'created':
+            // What the script just wrote: no need to read it back.
+            return {
+              outcome: 'created',
+              job: {
+                ...job,
+                state: 'pending',
+                cancelRequested: false,
+                startedAt: null,
+                updatedAt: claim.now,
+                completedAt: null,
+                answers: new Array<JobAnswer | undefined>(job.operations.length).fill(undefined),
+                progress: { total: job.operations.length, done: 0, failed: 0, cancelled: 0 },
+                resultBytes: 0,
+              },
+            };
           case 'busy':
             return { outcome: 'busy', jobId: reply[1] as string };
           case 'replayed': {

@@ -57,7 +57,8 @@ export function storedResult(answer: JobAnswer): OperationResult {
   return { status: answer.status, statusText: answer.statusText, headers: answer.headers, body: answer.body };
 }
 
-function toAnswer(result: OperationResult, outcome: JobAnswer['outcome'], completedAt: number): JobAnswer {
+/** An operation's result as the store keeps it. */
+export function toAnswer(result: OperationResult, outcome: JobAnswer['outcome'], completedAt: number): JobAnswer {
   return {
     outcome,
     status: result.status,

@@ -21,7 +21,7 @@ import { isoSeconds, jobLinks, type JobFormat } from './format.js';
 import { isFinalState, summarize, type JobAnswer, type JobRecord, type JobWebhook } from './job.js';
 import { eventStreamAnswer, StreamSlots, wantsEventStream } from './events.js';
 import { rebuildPlan, type JobPlanData, type RebuiltPlan } from './plan.js';
-import { runJob, storedResult, type JobPlan } from './runner.js';
+import { runJob, storedResult, toAnswer, type JobPlan } from './runner.js';
 import { isStatusKept, type IdempotencyClaim, type IdempotentJob, type JobRunQueue, type QueuedJob } from './store.js';
 
 const gzipAsync = promisify(gzip);
@@ -93,7 +93,7 @@ export function createJobService(
   now: () => number,
   dialects: DialectSet,
 ): JobService {
-  const JOB_FORMATS = dialects.formats;
+  const formats = dialects.formats;
   const { store } = options;
   /** Cancel switches of the jobs running in this process. */
   const running = new Map<string, AbortController>();
@@ -105,7 +105,7 @@ export function createJobService(
 
   const eventStream = (outer: OuterRequest, job: JobRecord, links: ReturnType<typeof jobLinks>): BatchAnswer => {
     const release = streams.take(job.owner);
-    const format = JOB_FORMATS[job.kind];
+    const format = formats[job.kind];
     return eventStreamAnswer({
       first: job,
       read: () => store.read(job.id, now()),
@@ -131,7 +131,7 @@ export function createJobService(
   };
 
   const submitted = (job: JobRecord, endpoint: string, extra: Record<string, string>): BatchAnswer => {
-    const format = JOB_FORMATS[job.kind];
+    const format = formats[job.kind];
     return jsonAnswer(format.submitStatus, format.submitted(job.id), {
       location: jobLinks(endpoint, job.id).status,
       ...extra,
@@ -144,7 +144,7 @@ export function createJobService(
     if (callbackUrl !== undefined) {
       void deliverWebhook(
         callbackUrl,
-        { uuid: job.id, status: JOB_FORMATS[job.kind].word(job) },
+        { uuid: job.id, status: formats[job.kind].word(job) },
         { options: options.webhook, breaker: webhookBreaker },
       );
     }
@@ -231,15 +231,7 @@ export function createJobService(
           { where: rebuilt.entries[index]?.where ?? { part: index + 1 } },
         ),
       );
-      const answer: JobAnswer = {
-        outcome: 'answered',
-        status: interrupted.status,
-        statusText: interrupted.statusText,
-        headers: interrupted.headers,
-        body: interrupted.body,
-        errorCode: 'batch.part.interrupted',
-        completedAt: now(),
-      };
+      const answer = toAnswer(interrupted, 'answered', now());
       await store.record(id, index, answer);
       answers[index] = answer;
       preset[index] = interrupted;
@@ -358,7 +350,7 @@ export function createJobService(
         });
       }
       if (wantsEventStream(outer.headers.accept)) return eventStream(outer, job, links);
-      const document = JOB_FORMATS[job.kind].status(job, links);
+      const document = formats[job.kind].status(job, links);
       return jsonAnswer(document.status, document.body);
     },
 
@@ -367,7 +359,7 @@ export function createJobService(
       if (!isFinalState(job.state)) {
         throw new BatchError('batch.job_not_finished', `Batch ${id} has not ended yet; its files appear when it has.`);
       }
-      const format = JOB_FORMATS[job.kind];
+      const format = formats[job.kind];
       if (file === 'result') {
         const answer = format.result(job);
         if (answer === undefined) {
@@ -409,7 +401,7 @@ export function createJobService(
       const job = await store.cancel(id, now());
       if (job === undefined) throw notFound();
       const links = jobLinks(endpoint, id);
-      const format = JOB_FORMATS[job.kind];
+      const format = formats[job.kind];
       if (isFinalState(job.state)) {
         const document = format.status(job, links);
         return jsonAnswer(document.status, document.body);
