@@ -2,7 +2,7 @@ import type { Dispatcher } from './dispatch/dispatcher.js';
 import { errorAnswer, jsonAnswer } from './engine/answers.js';
 import { mountPrefix, pathOf } from './engine/context.js';
 import { BatchBudget } from './engine/budget.js';
-import { createRouteMatcher, type BatchRoute } from './engine/routes.js';
+import { createRouteFilter, createRouteMatcher, type BatchRoute } from './engine/routes.js';
 import { handleBulk, handleSubmit, type EngineState } from './engine/submit.js';
 import { BatchError } from './errors.js';
 import { bulkFormat, parseBulkItems } from './dialects/bulk.js';
@@ -41,6 +41,12 @@ export interface BatchEngine {
    * or undefined: pass it on to the app untouched. The route table lives here, once.
    */
   match(method: string, path: string): BatchRoute | undefined;
+  /**
+   * A cheap first test for every request (inner ones too): false when a request for this
+   * URL (path and query, relative to where `batch()` is mounted) can't be one `match`
+   * would find, so the adapter passes it on without building its path.
+   */
+  mayMatch(url: string): boolean;
   /** Whether a path (relative to where `batch()` is mounted) is the batch endpoint itself. */
   isBatchPath(path: string): boolean;
   /**
@@ -120,6 +126,7 @@ export function createBatchEngine(options?: BatchOptions): BatchEngine {
     },
     serve: (dispatcher) => jobs.serve(dispatcher),
     match,
+    mayMatch: createRouteFilter(resolved),
     isBatchPath: (path) => normalizePathForMatch(path) === resolved.matchPath,
     handle: async (outer, dispatcher, matched) => {
       try {

@@ -26,24 +26,37 @@ export class Semaphore {
   }
 }
 
-export interface ScheduleOptions<T = unknown> {
+export interface ScheduleOptions {
   /** Tasks of this run in flight at once. */
   concurrency: number;
   /** Permits shared with other runs; each task holds one while in flight. */
   inFlight: Semaphore;
-  /** Once aborted, tasks not yet started are not started. */
-  signal: AbortSignal;
   /**
    * The tasks each task waits for (indices). A task starts only after all of them have
    * finished; the graph must be acyclic (dialects refuse cycles before running).
    */
   dependsOn?: ReadonlyArray<readonly number[] | undefined>;
   /**
-   * Backpressure: while the results finished but not yet taken by the consumer weigh more
-   * than `bytes`, no task starts (a slow reader slows its own run down). A task still starts
-   * when none runs and the next result in order is missing, so the run can't stall on itself.
+   * Backpressure: while the results finished but not yet taken by the consumer (`taken`)
+   * weigh more than this many bytes, no task starts (a slow reader slows its own run
+   * down). A task still starts when none runs and nothing waits for the consumer, so the
+   * run can't stall on itself.
    */
-  highWater?: { bytes: number; sizeOf: (result: T) => number };
+  highWaterBytes?: number;
+}
+
+/** What an `OrderedRun` calls back. */
+export interface RunCallbacks<T> {
+  /** Starts task `index`; the task ends with `run.settle(index, result)` (later calls are ignored). */
+  start(index: number): void;
+  /** The result of a task that was never started because the run stopped. */
+  skipped(index: number): T;
+  /** Each result in index order, as soon as every earlier one was delivered. */
+  deliver(index: number, result: T): void;
+  /** Every result was delivered. */
+  end(): void;
+  /** The weight of a result for `highWaterBytes`. */
+  readonly sizeOf?: ((result: T) => number) | undefined;
 }
 
 /** Ready tasks, lowest index first: with `concurrency: 1` the run order is the request order. */
@@ -87,159 +100,197 @@ class ReadyQueue {
   }
 }
 
-/**
- * Runs `count` tasks with bounded concurrency and yields their results in index order, in
- * groups: every result that is ready, in order, at once — so an answer can stream while
- * later operations still run.
- * Tasks wait for the tasks they depend on. A task calls `done` once with its result (a
- * callback rather than a promise: a batch runs thousands of them, and each promise layer
- * costs); `skipped(i)` stands in for a task never started because the run was aborted.
- * Between tasks the event loop gets a turn (`setImmediate`), so a large batch can't starve
- * other requests (THREATS T8).
- */
-export async function* runInOrder<T>(
-  count: number,
-  task: (index: number, done: (result: T) => void) => void,
-  skipped: (index: number) => T,
-  options: ScheduleOptions<T>,
-): AsyncGenerator<T[], void, undefined> {
-  const { concurrency, inFlight, signal, dependsOn, highWater } = options;
-  const results = new Array<T | undefined>(count);
-  const settled = new Uint8Array(count);
-  const started = new Uint8Array(count);
-  const ready = new ReadyQueue();
-  // For each task, how many of its dependencies are unfinished, and who waits on it.
-  const waitingOn = new Uint32Array(count);
-  const dependents: number[][] = [];
-  for (let index = 0; index < count; index++) {
-    const deps = dependsOn?.[index];
-    if (deps === undefined || deps.length === 0) {
-      ready.push(index);
-      continue;
-    }
-    waitingOn[index] = deps.length;
-    for (const dep of deps) (dependents[dep] ??= []).push(index);
-  }
-  let unstarted = count;
-  let running = 0;
-  let waitingForPermit = false;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  // Backpressure: the weight of the results settled and not yet yielded, and the next index to yield.
-  let held = 0;
-  let nextToYield = 0;
-  const gated = (): boolean =>
-    highWater !== undefined && held > highWater.bytes && (running > 0 || settled[nextToYield] === 1);
+/** The setImmediate callback of one start (a plain function: no closure per task). */
+function startLater<T>(run: OrderedRun<T>, index: number): void {
+  run.startNow(index);
+}
 
-  const settle = (index: number, result: T): void => {
-    results[index] = result;
-    settled[index] = 1;
-    if (highWater !== undefined) held += highWater.sizeOf(result);
-    for (const dependent of dependents[index] ?? []) {
-      if (--(waitingOn[dependent] as number) === 0) ready.push(dependent);
+/**
+ * Runs `count` tasks with bounded concurrency and delivers their results in index order,
+ * each as soon as all earlier ones are in — so an answer can stream while later
+ * operations still run. Tasks wait for the tasks they depend on.
+ *
+ * Callbacks, not promises or async generators: a batch runs thousands of tasks, and each
+ * promise or generator step per task cost more than the bookkeeping itself. Each start
+ * runs in its own `setImmediate` callback. Node drains microtasks between two immediate
+ * callbacks, so one operation's middleware settles before the next one starts: started
+ * in one go, an in-memory rate limiter (express-rate-limit's MemoryStore, koa-ratelimit's
+ * memory driver hand out a live counter) shows every operation the count after all their
+ * hits, where over the wire each request gets a callback of its own. The immediates
+ * queued together run in one loop turn, and I/O is polled between turns, so a large batch
+ * can't starve other requests either (THREATS T8).
+ */
+export class OrderedRun<T> {
+  readonly #count: number;
+  readonly #callbacks: RunCallbacks<T>;
+  readonly #concurrency: number;
+  readonly #inFlight: Semaphore;
+  readonly #highWater: number;
+  /** Results settled ahead of an earlier one still running, until their turn. */
+  readonly #waiting: Array<T | undefined>;
+  /** Per task: 0 not started, 1 started, 2 settled. */
+  readonly #state: Uint8Array;
+  readonly #ready = new ReadyQueue();
+  readonly #waitingOn: Uint32Array | undefined;
+  readonly #dependents: number[][] | undefined;
+  #unstarted: number;
+  #running = 0;
+  #nextToDeliver = 0;
+  #waitingForPermit = false;
+  #stopped = false;
+  /** Backpressure: weight settled out of order, and delivered but not yet taken. */
+  #heldAhead = 0;
+  #untaken = 0;
+
+  constructor(count: number, callbacks: RunCallbacks<T>, options: ScheduleOptions) {
+    this.#count = count;
+    this.#callbacks = callbacks;
+    this.#concurrency = options.concurrency;
+    this.#inFlight = options.inFlight;
+    this.#highWater = options.highWaterBytes ?? Infinity;
+    this.#waiting = new Array<T | undefined>(count);
+    this.#state = new Uint8Array(count);
+    this.#unstarted = count;
+    const { dependsOn } = options;
+    if (dependsOn === undefined || dependsOn.every((deps) => deps === undefined || deps.length === 0)) {
+      // Nothing waits on anything: every task is ready, in order.
+      for (let index = 0; index < count; index++) this.#ready.push(index);
+      return;
     }
-    const resume = wake;
-    wake = undefined;
-    resume?.();
-  };
-  const skipRest = (): void => {
+    // For each task, how many of its dependencies are unfinished, and who waits on it.
+    const waitingOn = (this.#waitingOn = new Uint32Array(count));
+    const dependents: number[][] = (this.#dependents = []);
     for (let index = 0; index < count; index++) {
-      if (started[index] === 0) {
-        started[index] = 1;
-        unstarted--;
-        settle(index, skipped(index));
+      const deps = dependsOn[index];
+      if (deps === undefined || deps.length === 0) {
+        this.#ready.push(index);
+        continue;
+      }
+      waitingOn[index] = deps.length;
+      for (const dep of deps) (dependents[dep] ??= []).push(index);
+    }
+  }
+
+  /** Starts the first tasks; an empty run ends at once. */
+  begin(): void {
+    if (this.#count === 0) this.#callbacks.end();
+    else this.#pump();
+  }
+
+  /** Whether every result was delivered. */
+  get ended(): boolean {
+    return this.#nextToDeliver >= this.#count;
+  }
+
+  /** A task's result; the first one counts. */
+  settle(index: number, result: T): void {
+    if (this.#state[index] !== 1) return;
+    this.#state[index] = 2;
+    this.#running--;
+    this.#inFlight.release();
+    this.#record(index, result);
+    this.#pump();
+  }
+
+  /** Starts no more tasks: every task not started is settled with `skipped`. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#skipRest();
+  }
+
+  /** The consumer took delivered results of this weight: they no longer hold the run back. */
+  taken(bytes: number): void {
+    this.#untaken -= bytes;
+    this.#pump();
+  }
+
+  /** Called from the task's immediate: runs it, unless the run stopped meanwhile. */
+  startNow(index: number): void {
+    if (this.#stopped) {
+      // Stopped between the claim and the start: it never ran.
+      this.#inFlight.release();
+      this.#running--;
+      this.#state[index] = 0;
+      this.#unstarted++;
+      this.#skipRest();
+      return;
+    }
+    this.#callbacks.start(index);
+  }
+
+  #record(index: number, result: T): void {
+    const sizeOf = this.#callbacks.sizeOf;
+    const weight = sizeOf === undefined ? 0 : sizeOf(result);
+    const dependents = this.#dependents?.[index];
+    if (dependents !== undefined) {
+      const waitingOn = this.#waitingOn as Uint32Array;
+      for (const dependent of dependents) {
+        if (--(waitingOn[dependent] as number) === 0) this.#ready.push(dependent);
       }
     }
-  };
-  // Each start runs in its own setImmediate callback. Node drains microtasks between two
-  // immediate callbacks, so one operation's middleware settles before the next one starts:
-  // started in one go, an in-memory rate limiter (express-rate-limit's MemoryStore,
-  // koa-ratelimit's memory driver hand out a live counter) shows every operation the count
-  // after all their hits, where over the wire each request gets a callback of its own. The
-  // immediates queued together run in one loop turn, and I/O is polled between turns, so a
-  // large batch can't starve other requests either (THREATS T8).
-  const launch = (index: number): void => {
-    setImmediate(() => {
-      if (signal.aborted || stopped) {
-        // Stopped between the claim and the start: it never ran.
-        inFlight.release();
-        running--;
-        started[index] = 0;
-        unstarted++;
-        skipRest();
-        return;
+    if (index !== this.#nextToDeliver) {
+      this.#waiting[index] = result;
+      this.#heldAhead += weight;
+      return;
+    }
+    this.#untaken += weight;
+    this.#callbacks.deliver(index, result);
+    let next = index + 1;
+    while (next < this.#count && this.#state[next] === 2) {
+      const held = this.#waiting[next] as T;
+      this.#waiting[next] = undefined; // handed on: let it go
+      const heldWeight = sizeOf === undefined ? 0 : sizeOf(held);
+      this.#heldAhead -= heldWeight;
+      this.#untaken += heldWeight;
+      this.#callbacks.deliver(next, held);
+      next++;
+    }
+    this.#nextToDeliver = next;
+    if (next === this.#count) this.#callbacks.end();
+  }
+
+  #gated(): boolean {
+    return this.#heldAhead + this.#untaken > this.#highWater && (this.#running > 0 || this.#untaken > 0);
+  }
+
+  #skipRest(): void {
+    const state = this.#state;
+    for (let index = 0; index < this.#count && this.#unstarted > 0; index++) {
+      if (state[index] === 0) {
+        state[index] = 2;
+        this.#unstarted--;
+        this.#record(index, this.#callbacks.skipped(index));
       }
-      task(index, (result) => {
-        running--;
-        inFlight.release();
-        settle(index, result);
-        pump();
-      });
-    });
-  };
-  const claim = (index: number): void => {
-    started[index] = 1;
-    unstarted--;
-    running++;
-    launch(index);
-  };
-  function pump(): void {
-    while (!waitingForPermit && running < concurrency && ready.size > 0 && !gated()) {
-      if (signal.aborted || stopped) {
-        skipRest();
-        return;
-      }
-      if (!inFlight.tryAcquire()) {
-        waitingForPermit = true;
-        void inFlight.acquire().then(() => {
-          waitingForPermit = false;
-          const next = signal.aborted || stopped ? undefined : ready.pop();
+    }
+  }
+
+  #claim(index: number): void {
+    this.#state[index] = 1;
+    this.#unstarted--;
+    this.#running++;
+    setImmediate(startLater, this, index);
+  }
+
+  #pump(): void {
+    const ready = this.#ready;
+    while (!this.#waitingForPermit && this.#running < this.#concurrency && ready.size > 0 && !this.#gated()) {
+      if (this.#stopped) return;
+      if (!this.#inFlight.tryAcquire()) {
+        this.#waitingForPermit = true;
+        void this.#inFlight.acquire().then(() => {
+          this.#waitingForPermit = false;
+          const next = this.#stopped ? undefined : ready.pop();
           if (next === undefined) {
-            inFlight.release();
-            if (signal.aborted || stopped) skipRest();
+            this.#inFlight.release();
             return;
           }
-          claim(next);
-          pump();
+          this.#claim(next);
+          this.#pump();
         });
         return;
       }
-      claim(ready.pop() as number);
+      this.#claim(ready.pop() as number);
     }
-  }
-  const onAbort = (): void => {
-    if (unstarted > 0) skipRest();
-  };
-
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    pump();
-    let index = 0;
-    while (index < count) {
-      while (settled[index] === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-      const group: T[] = [];
-      let weight = 0;
-      while (index < count && settled[index] === 1) {
-        const result = results[index] as T;
-        if (highWater !== undefined) weight += highWater.sizeOf(result);
-        group.push(result);
-        results[index] = undefined; // handed on: let it go
-        index++;
-      }
-      nextToYield = index;
-      yield group;
-      // The consumer asked for more: what it took is no longer held here.
-      if (highWater !== undefined) {
-        held -= weight;
-        pump();
-      }
-    }
-  } finally {
-    stopped = true;
-    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -101,7 +101,12 @@ export function batch(options?: BatchOptions): BatchMiddleware {
       const app = rootApp(req.app);
       engine.serve(() => dispatcherFor(app));
     }
-    const route = req.app === undefined ? undefined : engine.match(req.method ?? 'GET', req.path ?? '');
+    // Most requests through here are the app's own and the batch's inner ones: a prefix test
+    // passes them on before Express parses their URL for `req.path`.
+    const route =
+      req.app === undefined || !engine.mayMatch(req.url ?? '/')
+        ? undefined
+        : engine.match(req.method ?? 'GET', req.path ?? '');
     if (req.app === undefined || route === undefined) {
       next();
       return;

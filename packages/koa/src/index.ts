@@ -5,6 +5,7 @@ import {
   nodeAnswerStream,
   outerRequestFromNode,
   type BatchOptions,
+  type BatchRoute,
   type Dispatcher,
   type DispatcherKind,
 } from '@inbatch/core';
@@ -24,6 +25,8 @@ export interface BatchContext {
   res: ServerResponse;
   method: string;
   path: string;
+  /** Path and query (`req.url`). */
+  url: string;
   originalUrl: string;
   request: { body?: unknown; rawBody?: unknown };
   status: number;
@@ -72,17 +75,7 @@ export function batch(options?: BatchOptions): BatchMiddleware {
     return dispatcher;
   };
 
-  return async function inbatchKoa(ctx, next) {
-    if (engine.wantsDispatcher) {
-      // A shared job store: this process runs jobs too, through the app it now knows.
-      const app = ctx.app;
-      engine.serve(() => dispatcherFor(app));
-    }
-    const route = engine.match(ctx.method, ctx.path);
-    if (route === undefined) {
-      await next();
-      return;
-    }
+  const serveBatch = async (ctx: BatchContext, route: BatchRoute): Promise<void> => {
     const outer = outerRequestFromNode(ctx.req, ctx.res, {
       url: ctx.originalUrl,
       captured: ctx.request.rawBody ?? ctx.request.body,
@@ -92,5 +85,19 @@ export function batch(options?: BatchOptions): BatchMiddleware {
     for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
     const { body } = answer;
     ctx.body = Buffer.isBuffer(body) ? body : nodeAnswerStream(ctx.res, { ...answer, body });
+  };
+
+  // Not async: a request the endpoint doesn't serve (the app's own, every inner one) goes
+  // on through `next()` with no promise of ours around it, after a prefix test that spares
+  // Koa parsing its URL for `ctx.path`.
+  return function inbatchKoa(ctx, next) {
+    if (engine.wantsDispatcher) {
+      // A shared job store: this process runs jobs too, through the app it now knows.
+      const app = ctx.app;
+      engine.serve(() => dispatcherFor(app));
+    }
+    const route = engine.mayMatch(ctx.url) ? engine.match(ctx.method, ctx.path) : undefined;
+    // What `next()` resolves to is Koa's business; it reads nothing of it.
+    return route === undefined ? (next() as Promise<void>) : serveBatch(ctx, route);
   };
 }

@@ -1,4 +1,5 @@
 import type { ContentType } from '../content-type.js';
+import type { AnswerSink } from '../engine/answer-buffer.js';
 import { BatchError } from '../errors.js';
 import type { JobFormat } from '../jobs/format.js';
 import type { JobKind, JobWebhook } from '../jobs/job.js';
@@ -12,8 +13,8 @@ export interface AnswerWriter<Meta> {
   readonly contentType: string;
   /** Bytes before the first slot. */
   head(): Buffer;
-  /** One slot's bytes, as pieces written in order (no copy of the answer's body). `index` is 0-based. */
-  slot(entry: BatchEntry<Meta>, result: OperationResult, index: number): Buffer[];
+  /** Writes one slot's bytes into `out`. `index` is 0-based. */
+  slot(entry: BatchEntry<Meta>, result: OperationResult, index: number, out: AnswerSink): void;
   /** Bytes after the last slot. */
   tail(): Buffer;
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { isJsonMediaType, type ContentType } from '../content-type.js';
+import type { AnswerSink } from '../engine/answer-buffer.js';
 import { BatchError } from '../errors.js';
 import type { BatchEntry, HeaderField, OperationResult, RawOperation } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
@@ -298,9 +299,9 @@ class JsonWriter implements AnswerWriter<JsonMeta> {
     return Buffer.from('{"responses":[');
   }
 
-  slot(entry: BatchEntry<JsonMeta>, result: OperationResult, index: number): Buffer[] {
-    const item = JSON.stringify(answerObject(entry.meta.id, result));
-    return [Buffer.from(index === 0 ? item : `,${item}`)];
+  slot(entry: BatchEntry<JsonMeta>, result: OperationResult, index: number, out: AnswerSink): void {
+    if (index > 0) out.latin1(',');
+    out.utf8(JSON.stringify(answerObject(entry.meta.id, result)));
   }
 
   tail(): Buffer {

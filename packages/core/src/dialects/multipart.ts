@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { BatchError } from '../errors.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
+import type { AnswerSink } from '../engine/answer-buffer.js';
 import { errorResult } from '../results.js';
 import type { AnswerWriter, BytesDialect } from './dialect.js';
 import { parseMultipartBatch, type MultipartMeta } from './multipart-parse.js';
 
-const CRLF = Buffer.from('\r\n');
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -26,12 +26,13 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
   private readonly boundary = `batch_${randomBytes(24).toString('base64url')}`;
   private readonly delimiter = Buffer.from(`--${this.boundary}`);
   readonly contentType = `multipart/mixed; boundary=${this.boundary}`;
+  private readonly partHead = `--${this.boundary}\r\nContent-Type: application/http\r\n`;
 
   head(): Buffer {
     return EMPTY;
   }
 
-  slot(entry: BatchEntry<MultipartMeta>, result: OperationResult): Buffer[] {
+  slot(entry: BatchEntry<MultipartMeta>, result: OperationResult, _index: number, out: AnswerSink): void {
     let answer = result;
     if (answer.body.includes(this.delimiter)) {
       answer = errorResult(
@@ -40,12 +41,13 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
         }),
       );
     }
-    let head = `--${this.boundary}\r\nContent-Type: application/http\r\n`;
+    let head = this.partHead;
     if (entry.meta.contentId !== undefined) head += `Content-ID: ${responseContentId(entry.meta.contentId)}\r\n`;
     head += `\r\nHTTP/1.1 ${answer.status} ${answer.statusText}\r\n`;
     for (const [name, value] of answer.headers) head += `${name}: ${value}\r\n`;
-    head += '\r\n';
-    return [Buffer.from(head, 'latin1'), answer.body, CRLF];
+    out.latin1(`${head}\r\n`);
+    out.bytes(answer.body);
+    out.latin1('\r\n');
   }
 
   tail(): Buffer {

@@ -1,3 +1,4 @@
+import { AnswerBuffer } from '../engine/answer-buffer.js';
 import type { AnswerWriter } from './dialect.js';
 import { answerObject, jsonDialect } from './json.js';
 import { multipartDialect } from './multipart.js';
@@ -25,19 +26,20 @@ function writeAll<Meta>(
   writer: AnswerWriter<Meta>,
   metaOf: (label: string | undefined) => Meta,
 ): BatchAnswer {
-  const chunks = [writer.head()];
+  const out = new AnswerBuffer();
+  out.bytes(writer.head());
   job.operations.forEach((operation, index) => {
     const entry: BatchEntry<Meta> = {
       where: { part: index + 1, ...(operation.label === undefined ? {} : { operationId: operation.label }) },
       meta: metaOf(operation.label),
     };
-    chunks.push(...writer.slot(entry, resultOf(job.answers[index], index), index));
+    writer.slot(entry, resultOf(job.answers[index], index), index, out);
   });
-  chunks.push(writer.tail());
+  out.bytes(writer.tail());
   return {
     status: 200,
     headers: { 'content-type': writer.contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
-    body: Buffer.concat(chunks),
+    body: out.take(),
   };
 }
 

@@ -1,15 +1,15 @@
 import { DispatchAbort } from '../dispatch/abort.js';
 import type { DispatchControl, Dispatcher } from '../dispatch/dispatcher.js';
 import { BatchError, type ErrorLocation } from '../errors.js';
-import type { BatchEntry, InnerRequest, OperationResult } from '../operation.js';
+import type { BatchEntry, InnerRequest, InnerResponse, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 import { errorResult } from '../results.js';
-import { runInOrder, type Semaphore } from '../scheduler.js';
+import { OrderedRun, type RunCallbacks, type Semaphore } from '../scheduler.js';
 import { report } from './answers.js';
 import type { BatchContext } from './context.js';
 import { BatchTrace, type TraceSource } from '../tracing.js';
 import { prepareOperation, type PreparedRequests } from './prepare.js';
-import { TimeoutQueue } from './timeouts.js';
+import { TimeoutQueue, type TimedEntry } from './timeouts.js';
 
 /** One run of a prepared batch: what to run, through what, and when to stop. */
 export interface ExecuteInput {
@@ -50,6 +50,11 @@ export interface ExecuteInput {
    * not yet taken by the writer weigh more than this many bytes (see `ANSWER_HIGH_WATER_BYTES`).
    */
   highWaterBytes?: number;
+  /**
+   * Called with each answer in request order, as soon as every earlier one is known (the
+   * streamed answer writes it then). Must not throw.
+   */
+  onAnswer?: (index: number, result: OperationResult) => void;
   /** Called as each operation starts. */
   onStart?: (index: number) => void;
   /** Called once per operation as soon as it is settled, in finish order; `started` is false for ones never started. */
@@ -58,223 +63,340 @@ export interface ExecuteInput {
 
 type StopReason = 'deadline' | 'cancelled';
 
-/**
- * What the dispatcher gets for one operation: its answer-size cap, and a `DispatchAbort`
- * as its signal (an `AbortController` per operation cost ~4 µs in Node 20, a tenth of a
- * whole inner request, and most operations never abort).
- */
-class OperationControl extends DispatchAbort implements DispatchControl {
-  constructor(readonly maxResponseBytes: number) {
-    super();
-  }
+/** A started run of a batch (see `executeBatch`). */
+export interface BatchRun {
+  /** Settles once every operation has its answer (delivered through `onAnswer`). */
+  readonly done: Promise<void>;
+  /** The consumer went away: nothing more starts, and what runs is closed. */
+  stop(): void;
+  /** Backpressure: the consumer took answers of this many body bytes (see `highWaterBytes`). */
+  taken(bytes: number): void;
+}
+
+function bodySize(result: OperationResult): number {
+  return result.body.length;
 }
 
 /**
- * Runs a prepared batch with the shared scheduler and dispatcher — the one engine of sync
- * batches and async jobs — and yields the answers in request order, in groups of those
- * ready at once (see `runInOrder`). Dependencies (`dependsOn`) and references are resolved here.
+ * One operation in flight: what the dispatcher gets as its control (a `DispatchAbort` as
+ * the signal: an `AbortController` per operation cost ~4 µs in Node 20, a tenth of a whole
+ * inner request, and most operations never abort), its entry in the run's timeout queue,
+ * and its place in the list of running operations. One object per operation, so a
+ * dispatch allocates little beyond what the app itself does.
  */
-export async function* executeBatch(input: ExecuteInput): AsyncGenerator<OperationResult[], void, undefined> {
-  const { options, dispatcher, entries, requests, deadlineMs, onSettled, onStart } = input;
-  const noMoreStarts = new AbortController();
-  // How to stop each running operation: called when the run halts with abortRunning. A set
-  // rather than one 'abort' listener per operation on a shared signal (past ten of those,
-  // Node warns on every batch with concurrency > 10).
-  const running = new Set<() => void>();
-  const timeouts = new TimeoutQueue(options.timeoutMs);
-  const trace = new BatchTrace(input.trace);
-  let stopReason: StopReason | undefined;
-  const halt = (reason: StopReason, abortRunning: boolean): void => {
-    stopReason ??= reason;
-    if (!noMoreStarts.signal.aborted) noMoreStarts.abort();
-    if (abortRunning) for (const stop of [...running]) stop();
-  };
-  const onCancel = (): void => halt('cancelled', input.abortRunning);
-  input.signal.addEventListener('abort', onCancel, { once: true });
-  if (input.signal.aborted) onCancel();
-  const deadline = setTimeout(() => halt('deadline', true), deadlineMs);
-  let begun = 0;
-  const begin = (): void => {
-    if (++begun === entries.length && input.releaseCredentials === true) input.context = undefined;
-  };
+class Operation extends DispatchAbort implements DispatchControl, TimedEntry {
+  at = 0;
+  done = false;
+  settled = false;
+  traced: ((result: OperationResult) => void) | undefined = undefined;
+  previous: Operation | undefined = undefined;
+  next: Operation | undefined = undefined;
+  readonly answered = (response: InnerResponse): void => this.run.finish(this, response);
+  readonly failed = (error: unknown): void => this.run.fail(this, error);
 
-  /** Dispatches one operation; `done` is called once, with its answer, a timeout or a failure. */
-  const dispatchOne = (request: InnerRequest, where: ErrorLocation, done: (result: OperationResult) => void): void => {
-    {
-      const control = new OperationControl(options.maxResponseBytes);
-      const traced = trace.start(request, where);
-      let settled = false;
-      const finish = (result: OperationResult): void => {
-        if (settled) return;
-        settled = true;
-        traced?.(result);
-        timeout.cancel();
-        running.delete(onStop);
-        done(result);
-      };
-      const timedOut = (message: string, limit: number): OperationResult =>
-        errorResult(new BatchError('batch.part.timeout', message, { where, limit }));
-      const timeout = timeouts.add(() => {
-        finish(timedOut(`The operation did not answer within ${options.timeoutMs} ms.`, options.timeoutMs));
-        control.abort();
-      });
-      const onStop = (): void => {
-        finish(
-          timedOut(
-            stopReason === 'deadline'
-              ? `The batch ran out of time (${deadlineMs} ms) before this operation answered.`
-              : 'The batch was cancelled before this operation answered.',
-            deadlineMs,
-          ),
-        );
-        control.abort();
-      };
-      running.add(onStop);
-      dispatcher(request, control).then(finish, (error: unknown) => {
-        if (!(error instanceof BatchError)) report(options.onError, error);
-        const failure =
-          error instanceof BatchError
-            ? error
-            : new BatchError('batch.part.dispatch_failed', 'The operation failed inside the app.', { cause: error });
-        finish(errorResult(failure.at(where)));
-      });
-    }
-  };
+  constructor(
+    readonly run: Execution,
+    readonly index: number,
+    readonly where: ErrorLocation,
+    readonly maxResponseBytes: number,
+  ) {
+    super();
+  }
 
-  // Answers that later operations depend on (for 424s and references), kept until the end.
-  const kept: Array<OperationResult | undefined> = [];
-  const isDependency = new Uint8Array(entries.length);
-  for (const entry of entries) for (const dep of entry.dependsOn ?? []) isDependency[dep] = 1;
+  /** Its timeout (`TimeoutQueue`). */
+  fire(): void {
+    this.run.timedOut(this);
+  }
+}
 
-  /** Runs one operation, or answers for it (a refusal, a failed dependency); calls `done` once. */
-  const run = (index: number, done: (result: OperationResult) => void): void => {
-    onStart?.(index);
-    const entry = entries[index] as BatchEntry;
-    let request = requests[index] as InnerRequest | BatchError;
-    if (input.releaseCredentials === true) requests[index] = undefined;
-    const atContext = input.context;
-    begin();
-    if (request instanceof BatchError) {
-      done(errorResult(request));
-      return;
+/** The state of one run: the scheduler's callbacks and what each operation reports to. */
+class Execution implements RunCallbacks<OperationResult>, BatchRun {
+  readonly done: Promise<void>;
+  readonly #input: ExecuteInput;
+  readonly #options: ResolvedOptions;
+  readonly #order: OrderedRun<OperationResult>;
+  readonly #timeouts: TimeoutQueue;
+  readonly #trace: BatchTrace;
+  readonly #deadline: NodeJS.Timeout;
+  /** Answers that later operations depend on (for 424s and references), kept until the end. */
+  readonly #kept: Array<OperationResult | undefined> = [];
+  readonly #isDependency: Uint8Array;
+  /** The operations being dispatched, so a halt can close them; a list, so joining and leaving cost no allocation. */
+  #running: Operation | undefined = undefined;
+  #stopReason: StopReason | undefined = undefined;
+  #stopped = false;
+  #begun = 0;
+  #ended = false;
+  #resolveDone!: () => void;
+  readonly #onCancel = (): void => this.#halt('cancelled', this.#input.abortRunning);
+  readonly sizeOf: ((result: OperationResult) => number) | undefined;
+
+  constructor(input: ExecuteInput) {
+    this.#input = input;
+    this.#options = input.options;
+    const { entries } = input;
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    this.#timeouts = new TimeoutQueue(this.#options.timeoutMs);
+    this.#trace = new BatchTrace(input.trace);
+    this.#isDependency = new Uint8Array(entries.length);
+    let dependsOn: Array<readonly number[] | undefined> | undefined;
+    for (let index = 0; index < entries.length; index++) {
+      const deps = (entries[index] as BatchEntry).dependsOn;
+      if (deps === undefined || deps.length === 0) continue;
+      dependsOn ??= new Array<readonly number[] | undefined>(entries.length);
+      dependsOn[index] = deps;
+      for (const dep of deps) this.#isDependency[dep] = 1;
     }
-    for (const dep of entry.dependsOn ?? []) {
-      const answer = kept[dep];
-      if (answer === undefined || answer.status >= 400) {
-        const name = (entries[dep] as BatchEntry).where.operationId ?? `operation ${dep + 1}`;
-        const outcome = answer === undefined ? 'did not run' : `answered ${answer.status}`;
-        done(
-          errorResult(
-            new BatchError('batch.part.dependency_failed', `This operation depends on "${name}", which ${outcome}.`, {
-              where: entry.where,
-            }),
-          ),
-        );
-        return;
-      }
-    }
-    if (entry.resolve !== undefined && atContext !== undefined) {
-      try {
-        request = prepareOperation({ ...entry, operation: entry.resolve((dep) => kept[dep]) }, atContext, options);
-      } catch (error) {
-        if (!(error instanceof BatchError)) throw error;
-        request = error.at(entry.where);
-      }
-      if (request instanceof BatchError) {
-        done(errorResult(request));
-        return;
-      }
-    }
-    const waiting = input.gate?.(index, request);
-    if (waiting === undefined) {
-      dispatchOne(request, entry.where, done);
-      return;
-    }
-    const ready = request;
-    waiting.then(
-      () => {
-        if (noMoreStarts.signal.aborted) done(notStartedResult(index));
-        else dispatchOne(ready, entry.where, done);
-      },
-      (error: unknown) => {
-        report(options.onError, error);
-        done(notStartedResult(index));
-      },
-    );
-  };
-  const task = (index: number, done: (result: OperationResult) => void): void => {
-    const given = input.preset?.[index];
+    this.sizeOf = input.highWaterBytes === undefined ? undefined : bodySize;
+    this.#order = new OrderedRun(entries.length, this, {
+      concurrency: this.#options.concurrency,
+      inFlight: input.inFlight,
+      ...(dependsOn === undefined ? {} : { dependsOn }),
+      ...(input.highWaterBytes === undefined ? {} : { highWaterBytes: input.highWaterBytes }),
+    });
+    this.#deadline = setTimeout(() => this.#halt('deadline', true), input.deadlineMs);
+    input.signal.addEventListener('abort', this.#onCancel, { once: true });
+    if (input.signal.aborted) this.#onCancel();
+    else this.#order.begin();
+  }
+
+  stop(): void {
+    if (!this.#ended) this.#halt('cancelled', true);
+  }
+
+  taken(bytes: number): void {
+    this.#order.taken(bytes);
+  }
+
+  // --- the scheduler's callbacks (RunCallbacks) ---
+
+  start(index: number): void {
+    const given = this.#input.preset?.[index];
     if (given !== undefined) {
-      begin();
-      if (input.releaseCredentials === true) requests[index] = undefined;
-      if (isDependency[index] === 1) kept[index] = given;
-      done(given);
+      this.#begin(index);
+      if (this.#isDependency[index] === 1) this.#kept[index] = given;
+      this.#order.settle(index, given);
       return;
     }
-    let settled = false;
-    const settle = (result: OperationResult): void => {
-      if (settled) return;
-      settled = true;
-      if (isDependency[index] === 1) kept[index] = result;
-      onSettled?.(index, result, true);
-      done(result);
-    };
     try {
-      run(index, settle);
+      this.#run(index);
     } catch (error) {
       // A bug of ours must cost one slot, never the process (tasks run in setImmediate).
-      report(options.onError, error);
-      settle(
+      report(this.#options.onError, error);
+      this.#settle(
+        index,
         errorResult(
           new BatchError('batch.part.dispatch_failed', 'The operation could not be run.', {
-            where: (entries[index] as BatchEntry).where,
+            where: (this.#input.entries[index] as BatchEntry).where,
             cause: error,
           }),
         ),
       );
     }
-  };
-  function notStartedResult(index: number): OperationResult {
+  }
+
+  skipped(index: number): OperationResult {
+    const given = this.#input.preset?.[index];
+    if (given !== undefined) return given;
+    this.#begin(index);
+    const result = this.#notStartedResult(index);
+    this.#input.onSettled?.(index, result, false);
+    return result;
+  }
+
+  deliver(index: number, result: OperationResult): void {
+    this.#input.onAnswer?.(index, result);
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#deadline);
+    this.#input.signal.removeEventListener('abort', this.#onCancel);
+    this.#timeouts.clear();
+    this.#resolveDone();
+  }
+
+  // --- what each operation reports ---
+
+  finish(operation: Operation, response: InnerResponse): void {
+    this.#settleOperation(operation, response);
+  }
+
+  fail(operation: Operation, error: unknown): void {
+    if (!(error instanceof BatchError)) report(this.#options.onError, error);
+    const failure =
+      error instanceof BatchError
+        ? error
+        : new BatchError('batch.part.dispatch_failed', 'The operation failed inside the app.', { cause: error });
+    this.#settleOperation(operation, errorResult(failure.at(operation.where)));
+  }
+
+  timedOut(operation: Operation): void {
+    const { timeoutMs } = this.#options;
+    this.#settleOperation(
+      operation,
+      errorResult(
+        new BatchError('batch.part.timeout', `The operation did not answer within ${timeoutMs} ms.`, {
+          where: operation.where,
+          limit: timeoutMs,
+        }),
+      ),
+    );
+    operation.abort();
+  }
+
+  // --- inside ---
+
+  /** Counts an operation as begun; the inherited context goes once the last one has (THREATS T25). */
+  #begin(index: number): void {
+    const input = this.#input;
+    if (input.releaseCredentials === true) {
+      input.requests[index] = undefined;
+      if (++this.#begun === input.entries.length) input.context = undefined;
+    }
+  }
+
+  #settle(index: number, result: OperationResult): void {
+    if (this.#isDependency[index] === 1) this.#kept[index] = result;
+    this.#input.onSettled?.(index, result, true);
+    this.#order.settle(index, result);
+  }
+
+  /** Runs one operation, or answers for it (a refusal, a failed dependency). */
+  #run(index: number): void {
+    const input = this.#input;
+    input.onStart?.(index);
+    const entry = input.entries[index] as BatchEntry;
+    let request = input.requests[index] as InnerRequest | BatchError;
+    const atContext = input.context;
+    this.#begin(index);
+    if (request instanceof BatchError) {
+      this.#settle(index, errorResult(request));
+      return;
+    }
+    if (entry.dependsOn !== undefined) {
+      for (const dep of entry.dependsOn) {
+        const answer = this.#kept[dep];
+        if (answer === undefined || answer.status >= 400) {
+          const name = (input.entries[dep] as BatchEntry).where.operationId ?? `operation ${dep + 1}`;
+          const outcome = answer === undefined ? 'did not run' : `answered ${answer.status}`;
+          this.#settle(
+            index,
+            errorResult(
+              new BatchError('batch.part.dependency_failed', `This operation depends on "${name}", which ${outcome}.`, {
+                where: entry.where,
+              }),
+            ),
+          );
+          return;
+        }
+      }
+    }
+    if (entry.resolve !== undefined && atContext !== undefined) {
+      try {
+        request = prepareOperation(
+          { ...entry, operation: entry.resolve((dep) => this.#kept[dep]) },
+          atContext,
+          this.#options,
+        );
+      } catch (error) {
+        if (!(error instanceof BatchError)) throw error;
+        request = error.at(entry.where);
+      }
+      if (request instanceof BatchError) {
+        this.#settle(index, errorResult(request));
+        return;
+      }
+    }
+    const waiting = input.gate?.(index, request);
+    if (waiting === undefined) {
+      this.#dispatch(index, request, entry.where);
+      return;
+    }
+    const ready = request;
+    waiting.then(
+      () => {
+        if (this.#stopped) this.#settle(index, this.#notStartedResult(index));
+        else this.#dispatch(index, ready, entry.where);
+      },
+      (error: unknown) => {
+        report(this.#options.onError, error);
+        this.#settle(index, this.#notStartedResult(index));
+      },
+    );
+  }
+
+  #dispatch(index: number, request: InnerRequest, where: ErrorLocation): void {
+    const operation = new Operation(this, index, where, this.#options.maxResponseBytes);
+    operation.traced = this.#trace.start(request, where);
+    this.#timeouts.add(operation);
+    const first = this.#running;
+    operation.next = first;
+    if (first !== undefined) first.previous = operation;
+    this.#running = operation;
+    this.#input.dispatcher(request, operation).then(operation.answered, operation.failed);
+  }
+
+  /** An operation's answer, a timeout or a failure: the first one counts. */
+  #settleOperation(operation: Operation, result: OperationResult | InnerResponse): void {
+    if (operation.settled) return;
+    operation.settled = true;
+    operation.done = true;
+    const { previous, next } = operation;
+    if (previous === undefined) this.#running = next;
+    else previous.next = next;
+    if (next !== undefined) next.previous = previous;
+    operation.previous = operation.next = undefined;
+    operation.traced?.(result);
+    this.#settle(operation.index, result);
+  }
+
+  #halt(reason: StopReason, abortRunning: boolean): void {
+    this.#stopReason ??= reason;
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#order.stop();
+    }
+    if (!abortRunning) return;
+    const message =
+      this.#stopReason === 'deadline'
+        ? `The batch ran out of time (${this.#input.deadlineMs} ms) before this operation answered.`
+        : 'The batch was cancelled before this operation answered.';
+    for (let operation = this.#running; operation !== undefined; operation = this.#running) {
+      this.#settleOperation(
+        operation,
+        errorResult(
+          new BatchError('batch.part.timeout', message, { where: operation.where, limit: this.#input.deadlineMs }),
+        ),
+      );
+      operation.abort();
+    }
+  }
+
+  #notStartedResult(index: number): OperationResult {
     return errorResult(
       new BatchError(
         'batch.part.not_started',
-        stopReason === 'deadline'
-          ? `The batch ran out of time (${deadlineMs} ms) before this operation started.`
-          : stopReason === 'cancelled'
+        this.#stopReason === 'deadline'
+          ? `The batch ran out of time (${this.#input.deadlineMs} ms) before this operation started.`
+          : this.#stopReason === 'cancelled'
             ? 'The batch was cancelled before this operation started.'
             : 'The job store could not record that this operation started, so it was not started.',
-        { where: (entries[index] as BatchEntry).where },
+        { where: (this.#input.entries[index] as BatchEntry).where },
       ),
     );
   }
-  const notStarted = (index: number): OperationResult => {
-    const given = input.preset?.[index];
-    if (given !== undefined) return given;
-    begin();
-    if (input.releaseCredentials === true) requests[index] = undefined;
-    const result = notStartedResult(index);
-    onSettled?.(index, result, false);
-    return result;
-  };
+}
 
-  let completed = false;
-  try {
-    yield* runInOrder(entries.length, task, notStarted, {
-      concurrency: options.concurrency,
-      inFlight: input.inFlight,
-      signal: noMoreStarts.signal,
-      dependsOn: entries.map((entry) => entry.dependsOn),
-      ...(input.highWaterBytes === undefined
-        ? {}
-        : { highWater: { bytes: input.highWaterBytes, sizeOf: (result: OperationResult) => result.body.length } }),
-    });
-    completed = true;
-  } finally {
-    clearTimeout(deadline);
-    input.signal.removeEventListener('abort', onCancel);
-    // The consumer stopped early (the client went away mid-answer): close what still runs.
-    // After a normal end nothing runs (and each abort() would build a DOMException).
-    if (!completed) halt('cancelled', true);
-    timeouts.clear();
-  }
+/**
+ * Runs a prepared batch with the shared scheduler and dispatcher — the one engine of sync
+ * batches and async jobs — and hands each answer to `onAnswer` in request order, as soon
+ * as every earlier one is known. Dependencies (`dependsOn`) and references are resolved
+ * here. The run starts at once.
+ */
+export function executeBatch(input: ExecuteInput): BatchRun {
+  return new Execution(input);
 }

@@ -40,6 +40,33 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
+/** Whether `url` starts with `prefix` (lower case, ASCII) as routers compare paths; true when unsure (non-ASCII). */
+function mayStartWith(url: string, prefix: string): boolean {
+  if (url.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    let c = url.charCodeAt(i);
+    if (c >= 0x80) return true;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The test every request of the app passes first, inner requests included: false when a
+ * request for `url` (path and query, relative to where `batch()` is mounted) can't be
+ * one the engine serves, decided from a prefix without parsing the URL or building the
+ * path. A URL that is not a path (absolute-form) is left to `match`.
+ */
+export function createRouteFilter(options: ResolvedOptions): (url: string) => boolean {
+  const prefixes = options.bulk === undefined ? [options.matchPath] : [options.matchPath, options.bulkMatchPath];
+  return (url) => {
+    if (url.charCodeAt(0) !== 0x2f) return true;
+    for (const prefix of prefixes) if (mayStartWith(url, prefix)) return true;
+    return false;
+  };
+}
+
 /**
  * The route table, in one place for every adapter: paths matched as routers match them
  * (case-insensitive, trailing slash ignored); `HEAD` is answered like `GET`.

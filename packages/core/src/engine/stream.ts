@@ -3,6 +3,8 @@ import { BatchError } from '../errors.js';
 import type { BatchEntry, OperationResult } from '../operation.js';
 import type { ResolvedOptions } from '../options.js';
 import { errorResult } from '../results.js';
+import { AnswerBuffer } from './answer-buffer.js';
+import type { BatchRun } from './execute.js';
 
 // Ready answers are held back until this many bytes have gathered (a burst of big answers
 // never sits in memory twice over)…
@@ -13,89 +15,98 @@ const MAX_CHUNK_BYTES = 64 * 1024;
 // cost of a batch. A few ms is far below any client's use of a partial answer.
 export const FLUSH_AFTER_MS = 5;
 
-/** The chunks as one buffer, copying only when there is more than one. */
-function joined(chunks: Buffer[], size: number): Buffer {
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+/** A chunk ready for the client, and the answer-body bytes in it (for the run's backpressure). */
+interface ReadyChunk {
+  bytes: Buffer;
+  weight: number;
 }
 
-const FLUSH = Symbol('flush');
-
 /**
- * Writes a sync batch's answer in request order as the results arrive. Answers that are
- * ready are gathered and written together — when 64 KiB have gathered, when the first
- * gathered answer has waited `FLUSH_AFTER_MS`, or at the end — so parts flow while later
- * operations still run, at a handful of socket writes per batch. Answers past
+ * Writes a sync batch's answer in request order as the answers arrive. `start` starts
+ * the run (on the first read of the answer, so nothing runs for an answer nobody sends)
+ * with the callback that receives each answer in order; each is written at once into
+ * the answer's buffer, and what has gathered goes to the client when 64 KiB have, when
+ * the first waiting byte has waited `FLUSH_AFTER_MS`, or at the end — so parts flow while
+ * later operations still run, at a handful of socket writes per batch. Answers past
  * `maxTotalResponseBytes` are withheld in their slots.
  */
 export async function* streamAnswer(
-  groups: AsyncGenerator<OperationResult[], void, undefined>,
+  start: (onAnswer: (index: number, result: OperationResult) => void) => BatchRun,
   entries: readonly BatchEntry[],
   writer: AnswerWriter<unknown>,
   options: ResolvedOptions,
 ): AsyncGenerator<Buffer, void, undefined> {
-  let chunks: Buffer[] = [writer.head()];
-  let size = (chunks[0] as Buffer).length;
-  let index = 0;
+  const out = new AnswerBuffer();
+  out.bytes(writer.head());
+  const ready: ReadyChunk[] = [];
+  let weight = 0;
   let total = 0;
-  // While chunks wait: the timer that ends their wait, and the promise it settles.
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
-  let flushDue: Promise<typeof FLUSH> | undefined;
-  const take = (): Buffer => {
-    const chunk = joined(chunks, size);
-    chunks = [];
-    size = 0;
+  const resume = (): void => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const flush = (): void => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
-    flushDue = undefined;
-    return chunk;
+    if (out.size === 0) return;
+    ready.push({ bytes: out.take(), weight });
+    weight = 0;
+    resume();
   };
-  let pending: Promise<IteratorResult<OperationResult[], void>> | undefined;
+  const onAnswer = (index: number, answer: OperationResult): void => {
+    if (failure !== undefined) return;
+    try {
+      let result = answer;
+      const entry = entries[index] as BatchEntry;
+      total += result.body.length;
+      weight += answer.body.length;
+      if (total > options.maxTotalResponseBytes && result.error === undefined) {
+        total -= result.body.length;
+        result = errorResult(
+          new BatchError(
+            'batch.part.response_too_large',
+            `The batch's answers reached ${options.maxTotalResponseBytes} bytes in all; this answer was withheld.`,
+            { where: entry.where, limit: options.maxTotalResponseBytes },
+          ),
+        );
+      }
+      writer.slot(entry, result, index, out);
+      if (index === entries.length - 1) {
+        out.bytes(writer.tail());
+        ended = true;
+        flush();
+      } else if (out.size >= MAX_CHUNK_BYTES) flush();
+      else flushTimer ??= setTimeout(flush, FLUSH_AFTER_MS);
+    } catch (error) {
+      // A fault of ours while writing: the answer can't be completed; the client sees it cut off.
+      failure = { error };
+      resume();
+    }
+  };
+  const run = start(onAnswer);
   try {
     for (;;) {
-      pending ??= groups.next();
-      const step = flushDue === undefined ? await pending : await Promise.race([pending, flushDue]);
-      if (step === FLUSH) {
-        yield take();
+      if (failure !== undefined) throw failure.error;
+      const chunk = ready.shift();
+      if (chunk !== undefined) {
+        yield chunk.bytes;
+        // The consumer asked for more: what it took no longer holds the run back.
+        run.taken(chunk.weight);
         continue;
       }
-      pending = undefined;
-      if (step.done === true) break;
-      for (let result of step.value) {
-        const entry = entries[index] as BatchEntry;
-        total += result.body.length;
-        if (total > options.maxTotalResponseBytes && result.error === undefined) {
-          total -= result.body.length;
-          result = errorResult(
-            new BatchError(
-              'batch.part.response_too_large',
-              `The batch's answers reached ${options.maxTotalResponseBytes} bytes in all; this answer was withheld.`,
-              { where: entry.where, limit: options.maxTotalResponseBytes },
-            ),
-          );
-        }
-        for (const part of writer.slot(entry, result, index)) {
-          chunks.push(part);
-          size += part.length;
-        }
-        index++;
-        if (size >= MAX_CHUNK_BYTES) yield take();
-      }
-      if (size > 0 && flushDue === undefined) {
-        flushDue = new Promise((resolve) => {
-          flushTimer = setTimeout(resolve, FLUSH_AFTER_MS, FLUSH);
-        });
-      }
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
-    const tail = writer.tail();
-    chunks.push(tail);
-    size += tail.length;
-    yield take();
   } finally {
     clearTimeout(flushTimer);
-    // Stopped early (the client went away) or done: the run's own cleanup stops what still
-    // runs. A request for the next group still in flight is waited for (its failure is no
-    // longer anyone's to report).
-    if (pending !== undefined) await pending.catch(() => undefined);
-    await groups.return(undefined);
+    // Stopped early (the client went away) or done: stop what still runs.
+    run.stop();
   }
 }

@@ -12,7 +12,8 @@ import type { Semaphore } from '../scheduler.js';
 import { JSON_HEADERS } from './answers.js';
 import { answerHighWater, type BatchBudget, type BudgetTicket } from './budget.js';
 import { batchContext, mountPrefix, pathOf } from './context.js';
-import { executeBatch } from './execute.js';
+import type { OperationResult } from '../operation.js';
+import { executeBatch, type BatchRun } from './execute.js';
 import { parseBatch, readJsonBody } from './parse.js';
 import { prepareBatch } from './prepare.js';
 import { streamAnswer } from './stream.js';
@@ -185,23 +186,25 @@ async function submitAdmitted(
     });
   }
   const writer = parsed.dialect.createWriter();
-  const results = executeBatch({
-    options,
-    inFlight: state.inFlight,
-    dispatcher,
-    entries,
-    requests,
-    context,
-    signal: outer.signal,
-    abortRunning: true,
-    deadlineMs: options.batchTimeoutMs,
-    trace: { outer: outer.incoming },
-    highWaterBytes: answerHighWater(options.maxTotalResponseBytes),
-  });
+  const start = (onAnswer: (index: number, result: OperationResult) => void): BatchRun =>
+    executeBatch({
+      options,
+      inFlight: state.inFlight,
+      dispatcher,
+      entries,
+      requests,
+      context,
+      signal: outer.signal,
+      abortRunning: true,
+      deadlineMs: options.batchTimeoutMs,
+      trace: { outer: outer.incoming },
+      highWaterBytes: answerHighWater(options.maxTotalResponseBytes),
+      onAnswer,
+    });
   return {
     status: 200,
     headers: { ...JSON_HEADERS, 'content-type': writer.contentType },
-    body: streamAnswer(results, entries, writer, options),
+    body: streamAnswer(start, entries, writer, options),
     writeDeadline: { stallMs: options.writeTimeoutMs, totalMs: options.batchTimeoutMs + options.writeTimeoutMs },
   };
 }

@@ -1,39 +1,32 @@
-/** A pending timeout; `cancel()` when the operation settled first. */
-export interface PendingTimeout {
-  cancel(): void;
-}
-
-interface Entry extends PendingTimeout {
+/** An operation's place in a `TimeoutQueue`: the queue reads and sets these fields itself. */
+export interface TimedEntry {
+  /** When it times out (`performance.now()` clock); set by `add`. */
   at: number;
-  fire: () => void;
+  /** Set once it settled or fired: the queue then skips it. */
   done: boolean;
+  /** Called once when its time is up. */
+  fire(): void;
 }
 
 /**
  * The per-operation timeouts of one run, on one timer. Every operation of a run gets the
  * same `timeoutMs`, so deadlines come in start order and a queue is enough: a 1000-part
- * batch arms one timer instead of creating and clearing a thousand.
+ * batch arms one timer instead of creating and clearing a thousand. Entries are the
+ * operations themselves, so a timeout costs no allocation of its own.
  */
 export class TimeoutQueue {
-  private readonly queue: Entry[] = [];
+  private readonly queue: TimedEntry[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ms: number) {}
 
-  /** Calls `fire` after the run's timeout unless cancelled first. */
-  add(fire: () => void): PendingTimeout {
-    const entry: Entry = {
-      at: performance.now() + this.ms,
-      fire,
-      done: false,
-      cancel() {
-        entry.done = true;
-      },
-    };
+  /** Calls `entry.fire()` after the run's timeout unless `entry.done` is set first. */
+  add(entry: TimedEntry): void {
+    entry.at = performance.now() + this.ms;
+    entry.done = false;
     this.queue.push(entry);
     if (this.timer === undefined) this.arm();
-    return entry;
   }
 
   /** Stops the timer; pending timeouts never fire. */
@@ -45,7 +38,7 @@ export class TimeoutQueue {
   }
 
   private arm(): void {
-    while (this.head < this.queue.length && (this.queue[this.head] as Entry).done) this.head++;
+    while (this.head < this.queue.length && (this.queue[this.head] as TimedEntry).done) this.head++;
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;

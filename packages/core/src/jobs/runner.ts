@@ -150,7 +150,7 @@ export async function runJob(
   };
 
   try {
-    for await (const _ of executeBatch({
+    await executeBatch({
       options,
       inFlight: deps.inFlight,
       dispatcher: deps.dispatcher,
@@ -165,9 +165,7 @@ export async function runJob(
       ...(shared === undefined ? {} : { gate: shared.gate }),
       onStart,
       onSettled,
-    })) {
-      // answers were recorded as they settled; the ordered stream is only drained
-    }
+    }).done;
   } catch (error) {
     failure ??= error;
   }

@@ -28,7 +28,7 @@ export function createBatchHandler(listener: NodeHandler, options?: BatchOptions
     // A shared job store (Redis): this process runs jobs too, from its first request on.
     if (engine.wantsDispatcher) engine.serve(() => dispatcher);
     const url = req.url ?? '/';
-    const route = engine.match(req.method ?? 'GET', pathOf(url));
+    const route = engine.mayMatch(url) ? engine.match(req.method ?? 'GET', pathOf(url)) : undefined;
     if (route === undefined) {
       void listener(req, res);
       return;
