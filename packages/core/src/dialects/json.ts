@@ -138,6 +138,10 @@ function dependencyIndices(requests: readonly Record<string, unknown>[], ids: Ma
   return graph;
 }
 
+function hasBraces([, value]: HeaderField): boolean {
+  return value.includes('{{');
+}
+
 /** Turns one request of the batch into an entry; problems become that entry's refusal. */
 function toEntry(
   request: Record<string, unknown>,
@@ -159,11 +163,16 @@ function toEntry(
     const headers = readHeaders(request.headers);
     const body = encodeBody(request, headers, request.body);
     const operation: RawOperation = { method: method.toUpperCase(), target: normalizeUrl(url), headers, body };
+    // Most operations reference nothing: no `{{` anywhere, nothing to look for.
+    const textBody = body !== undefined && request.bodyEncoding !== 'base64';
+    if (!url.includes('{{') && !headers.some(hasBraces) && !(textBody && body.includes('{{'))) {
+      return { where, meta, operation, dependsOn };
+    }
     const syntax = new ReferenceSyntax(batchIds, new Set(dependsOn.map((dep) => String(requests[dep]?.id))));
     const referenceCount =
       syntax.find(url).length +
       headers.reduce((count, [, value]) => count + syntax.find(value).length, 0) +
-      (body !== undefined && request.bodyEncoding !== 'base64' ? syntax.find(body.toString('utf8')).length : 0);
+      (textBody ? syntax.find(body.toString('utf8')).length : 0);
     if (referenceCount === 0) return { where, meta, operation, dependsOn };
 
     const indexById = new Map(dependsOn.map((dep) => [String(requests[dep]?.id), dep]));

@@ -99,47 +99,81 @@ function isUsableBoundary(boundary: string): boolean {
   return !boundary.endsWith(' ');
 }
 
-interface Line {
-  start: number;
-  /** End of the line's content, without CR LF. */
-  end: number;
-  /** Where the next line starts. */
-  next: number;
-}
-
-/** Reads LF- or CRLF-terminated lines of one part. */
+/**
+ * Reads LF- or CRLF-terminated lines of one part. The current line is in the reader's own
+ * fields (no object per line: a batch reads thousands).
+ */
 class LineReader {
+  /** The current line's first byte. */
+  start = 0;
+  /** The end of the current line's content, without CR LF. */
+  end = 0;
+  /** Where the next line starts. */
+  next = 0;
+
   constructor(
     private readonly body: Buffer,
     private pos: number,
-    private readonly end: number,
+    private readonly limit: number,
   ) {}
 
-  read(): Line | undefined {
-    if (this.pos >= this.end) return undefined;
+  /** Moves to the next line; false at the end of the part. */
+  read(): boolean {
+    if (this.pos >= this.limit) return false;
     const start = this.pos;
     const nl = this.body.indexOf(LF, start);
-    let lineEnd = nl === -1 || nl >= this.end ? this.end : nl;
-    this.pos = lineEnd === this.end ? this.end : lineEnd + 1;
+    let lineEnd = nl === -1 || nl >= this.limit ? this.limit : nl;
+    this.pos = lineEnd === this.limit ? this.limit : lineEnd + 1;
     if (lineEnd > start && this.body[lineEnd - 1] === CR) lineEnd--;
-    return { start, end: lineEnd, next: this.pos };
+    this.start = start;
+    this.end = lineEnd;
+    this.next = this.pos;
+    return true;
+  }
+
+  get empty(): boolean {
+    return this.end === this.start;
   }
 }
 
 /** The offset of the colon when the line is `token ":" ...`, else -1. */
-function headerColon(body: Buffer, line: Line): number {
-  let i = line.start;
-  while (i < line.end && isTokenChar(body[i] ?? 0)) i++;
-  return i > line.start && i < line.end && body[i] === COLON ? i : -1;
+function headerColon(body: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && isTokenChar(body[i] ?? 0)) i++;
+  return i > start && i < end && body[i] === COLON ? i : -1;
 }
 
 /** Whether the line is `token SP+ ":"` — a space before the colon (THREATS T19, CVE-2021-22959). */
-function hasSpaceBeforeColon(body: Buffer, line: Line): boolean {
-  let i = line.start;
-  while (i < line.end && isTokenChar(body[i] ?? 0)) i++;
-  if (i === line.start || i >= line.end || (body[i] !== SP && body[i] !== HTAB)) return false;
-  while (i < line.end && (body[i] === SP || body[i] === HTAB)) i++;
-  return i < line.end && body[i] === COLON;
+function hasSpaceBeforeColon(body: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isTokenChar(body[i] ?? 0)) i++;
+  if (i === start || i >= end || (body[i] !== SP && body[i] !== HTAB)) return false;
+  while (i < end && (body[i] === SP || body[i] === HTAB)) i++;
+  return i < end && body[i] === COLON;
+}
+
+/** Whether String#trim would remove this byte (as a latin-1 character): SP, TAB, LF, VT, FF, CR, NBSP. */
+function isTrimmable(code: number): boolean {
+  return code === SP || (code >= HTAB && code <= CR) || code === 0xa0;
+}
+
+/** Whether `body[start, end)` is `name` in any case (`name` in lower case, ASCII). */
+function isNamed(body: Buffer, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = body[start + i] as number;
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** A header's value: the text after the colon without optional whitespace around it. */
+function fieldValue(body: Buffer, colon: number, end: number): string {
+  let s = colon + 1;
+  let e = end;
+  while (s < e && (body[s] === SP || body[s] === HTAB)) s++;
+  while (e > s && (body[e - 1] === SP || body[e - 1] === HTAB)) e--;
+  return body.toString('latin1', s, e);
 }
 
 function trimOws(value: string): string {
@@ -162,6 +196,69 @@ function quoted(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
+/** What reading one part needs besides the bytes: its number, and the line counter for errors. */
+interface PartContext {
+  body: Buffer;
+  part: number;
+  lines: LineCounter;
+  meta: MultipartMeta;
+}
+
+/** The slot of a part refused while parsing it, located at the line of `at`. */
+function refuse(
+  context: PartContext,
+  code: BatchErrorCode,
+  message: string,
+  at: number,
+  limit?: number,
+): BatchEntry<MultipartMeta> {
+  const location = { part: context.part, line: context.lines.lineAt(at) };
+  return {
+    where: location,
+    meta: context.meta,
+    refusal: new BatchError(code, message, { where: location, ...(limit === undefined ? {} : { limit }) }),
+  };
+}
+
+/** The refusal of a header line over the per-part caps (THREATS T2), or undefined. */
+function overCap(
+  context: PartContext,
+  length: number,
+  headerCount: number,
+  headerBytes: number,
+  at: number,
+): BatchEntry<MultipartMeta> | undefined {
+  const { part } = context;
+  if (length > PARSER_LIMITS.maxHeaderLineBytes) {
+    return refuse(
+      context,
+      'batch.part.header',
+      `A header line of part ${part} is longer than ${PARSER_LIMITS.maxHeaderLineBytes} bytes.`,
+      at,
+      PARSER_LIMITS.maxHeaderLineBytes,
+    );
+  }
+  if (headerCount > PARSER_LIMITS.maxHeadersPerPart) {
+    return refuse(
+      context,
+      'batch.part.header',
+      `Part ${part} has more than ${PARSER_LIMITS.maxHeadersPerPart} header lines.`,
+      at,
+      PARSER_LIMITS.maxHeadersPerPart,
+    );
+  }
+  if (headerBytes > PARSER_LIMITS.maxPartHeaderBytes) {
+    return refuse(
+      context,
+      'batch.part.header',
+      `The headers of part ${part} are larger than ${PARSER_LIMITS.maxPartHeaderBytes} bytes.`,
+      at,
+      PARSER_LIMITS.maxPartHeaderBytes,
+    );
+  }
+  return undefined;
+}
+
 /** Reads one part: its MIME headers, then the nested HTTP request. Never throws. */
 function parsePart(
   body: Buffer,
@@ -171,89 +268,56 @@ function parsePart(
   lines: LineCounter,
 ): BatchEntry<MultipartMeta> {
   const meta: MultipartMeta = { contentId: undefined };
-  const refuse = (code: BatchErrorCode, message: string, at: number, limit?: number): BatchEntry<MultipartMeta> => {
-    const location = { part, line: lines.lineAt(at) };
-    return {
-      where: location,
-      meta,
-      refusal: new BatchError(code, message, { where: location, ...(limit === undefined ? {} : { limit }) }),
-    };
-  };
-
-  const reader = new LineReader(body, partStart, partEnd);
+  const context: PartContext = { body, part, lines, meta };
+  const line = new LineReader(body, partStart, partEnd);
   let headerCount = 0;
   let headerBytes = 0;
-  // Counts a header line against the per-part caps (THREATS T2); returns a refusal when over.
-  const overCap = (line: Line): BatchEntry<MultipartMeta> | undefined => {
-    const length = line.end - line.start;
-    headerCount++;
-    headerBytes += length;
-    if (length > PARSER_LIMITS.maxHeaderLineBytes) {
-      return refuse(
-        'batch.part.header',
-        `A header line of part ${part} is longer than ${PARSER_LIMITS.maxHeaderLineBytes} bytes.`,
-        line.start,
-        PARSER_LIMITS.maxHeaderLineBytes,
-      );
-    }
-    if (headerCount > PARSER_LIMITS.maxHeadersPerPart) {
-      return refuse(
-        'batch.part.header',
-        `Part ${part} has more than ${PARSER_LIMITS.maxHeadersPerPart} header lines.`,
-        line.start,
-        PARSER_LIMITS.maxHeadersPerPart,
-      );
-    }
-    if (headerBytes > PARSER_LIMITS.maxPartHeaderBytes) {
-      return refuse(
-        'batch.part.header',
-        `The headers of part ${part} are larger than ${PARSER_LIMITS.maxPartHeaderBytes} bytes.`,
-        line.start,
-        PARSER_LIMITS.maxPartHeaderBytes,
-      );
-    }
-    return undefined;
-  };
 
   // 1. The part's MIME headers. They only frame the nested request and never reach it.
   //    The Merchant seed omits the blank line after them, so the first line that is not
   //    shaped like a header is taken as the nested request line.
   let contentType: string | undefined;
   let transferEncoding: string | undefined;
-  let line = reader.read();
-  while (line !== undefined) {
-    if (line.end === line.start) {
-      line = reader.read();
+  let more = line.read();
+  while (more) {
+    if (line.empty) {
+      more = line.read();
       break;
     }
     const first = body[line.start];
     if (first === SP || first === HTAB) {
-      return refuse('batch.part.malformed', `Part ${part} has a folded header line (obs-fold).`, line.start);
+      return refuse(context, 'batch.part.malformed', `Part ${part} has a folded header line (obs-fold).`, line.start);
     }
-    const colon = headerColon(body, line);
+    const colon = headerColon(body, line.start, line.end);
     if (colon === -1) break;
-    const capped = overCap(line);
+    headerCount++;
+    headerBytes += line.end - line.start;
+    const capped = overCap(context, line.end - line.start, headerCount, headerBytes, line.start);
     if (capped) return capped;
-    const name = body.toString('latin1', line.start, colon).toLowerCase();
-    const value = trimOws(body.toString('latin1', colon + 1, line.end));
-    if (name === 'content-type') contentType = value;
-    else if (name === 'content-id') {
+    if (isNamed(body, line.start, colon, 'content-type')) contentType = fieldValue(body, colon, line.end);
+    else if (isNamed(body, line.start, colon, 'content-id')) {
+      const value = fieldValue(body, colon, line.end);
       if (!isFieldValue(value)) {
         return refuse(
+          context,
           'batch.part.malformed',
           `The Content-ID of part ${part} contains a control character.`,
           line.start,
         );
       }
       meta.contentId = value;
-    } else if (name === 'content-transfer-encoding') transferEncoding = value;
-    line = reader.read();
+    } else if (isNamed(body, line.start, colon, 'content-transfer-encoding')) {
+      transferEncoding = fieldValue(body, colon, line.end);
+    }
+    more = line.read();
   }
 
   if (contentType !== undefined) {
-    const mediaType = trimOws(contentType.split(';')[0] ?? '').toLowerCase();
+    const semicolon = contentType.indexOf(';');
+    const mediaType = trimOws(semicolon === -1 ? contentType : contentType.slice(0, semicolon)).toLowerCase();
     if (mediaType !== 'application/http') {
       return refuse(
+        context,
         'batch.part.malformed',
         `Part ${part} has Content-Type ${quoted(contentType)}; each part must be application/http.`,
         partStart,
@@ -262,6 +326,7 @@ function parsePart(
   }
   if (transferEncoding !== undefined && !IDENTITY_TRANSFER_ENCODINGS.has(transferEncoding.toLowerCase())) {
     return refuse(
+      context,
       'batch.part.malformed',
       `Part ${part} uses Content-Transfer-Encoding ${quoted(transferEncoding)}; only binary, 7bit and 8bit are accepted.`,
       partStart,
@@ -269,49 +334,67 @@ function parsePart(
   }
 
   // 2. The nested request line: METHOD SP target [SP HTTP-version]. Blank lines before it are tolerated.
-  while (line !== undefined && line.end === line.start) line = reader.read();
-  if (line === undefined) {
-    return refuse('batch.part.malformed', `Part ${part} has no request line (expected "METHOD /path").`, partStart);
+  while (more && line.empty) more = line.read();
+  if (!more) {
+    return refuse(
+      context,
+      'batch.part.malformed',
+      `Part ${part} has no request line (expected "METHOD /path").`,
+      partStart,
+    );
   }
   const requestLineLimit = PARSER_LIMITS.maxUrlLength + PARSER_LIMITS.maxHeaderLineBytes;
   if (line.end - line.start > requestLineLimit) {
     return refuse(
+      context,
       'batch.part.target',
       `The request line of part ${part} is longer than ${requestLineLimit} bytes.`,
       line.start,
       requestLineLimit,
     );
   }
-  const requestLine = body.toString('latin1', line.start, line.end);
   const requestLineAt = line.start;
   // A part framed with CRLF can't switch to a bare LF inside its header block: a client that
   // strips only CRLF pairs from values would otherwise let an LF add a header (THREATS T19).
   const framedWithCrlf = line.next - line.end === 2;
-  const firstSpace = requestLine.indexOf(' ');
-  if (firstSpace <= 0) {
+  const firstSpace = body.indexOf(SP, line.start);
+  if (firstSpace <= line.start || firstSpace >= line.end) {
     return refuse(
+      context,
       'batch.part.malformed',
-      `The request line of part ${part} must be "METHOD /path [HTTP/1.1]", got ${quoted(requestLine)}.`,
+      `The request line of part ${part} must be "METHOD /path [HTTP/1.1]", got ${quoted(body.toString('latin1', line.start, line.end))}.`,
       requestLineAt,
     );
   }
-  const method = requestLine.slice(0, firstSpace);
+  const method = body.toString('latin1', line.start, firstSpace);
   if (!isToken(method)) {
-    return refuse('batch.part.method', `The method of part ${part} is not a valid HTTP method.`, requestLineAt);
+    return refuse(
+      context,
+      'batch.part.method',
+      `The method of part ${part} is not a valid HTTP method.`,
+      requestLineAt,
+    );
   }
-  let target = requestLine.slice(firstSpace + 1).trim();
-  const lastSpace = target.lastIndexOf(' ');
-  if (lastSpace !== -1) {
-    const version = target.slice(lastSpace + 1);
+  // The target, without the whitespace around it (trim's: any of it, as String#trim).
+  let targetStart = firstSpace + 1;
+  let targetEnd = line.end;
+  while (targetStart < targetEnd && isTrimmable(body[targetStart] as number)) targetStart++;
+  while (targetEnd > targetStart && isTrimmable(body[targetEnd - 1] as number)) targetEnd--;
+  const lastSpace = body.lastIndexOf(SP, targetEnd - 1);
+  if (lastSpace >= targetStart) {
+    const version = body.toString('latin1', lastSpace + 1, targetEnd);
     if (!HTTP_VERSION.test(version)) {
       return refuse(
+        context,
         'batch.part.target',
         `The request line of part ${part} has ${quoted(version)} after the target; expected "HTTP/1.1" or nothing.`,
         requestLineAt,
       );
     }
-    target = target.slice(0, lastSpace).trimEnd();
+    targetEnd = lastSpace;
+    while (targetEnd > targetStart && isTrimmable(body[targetEnd - 1] as number)) targetEnd--;
   }
+  const target = body.toString('latin1', targetStart, targetEnd);
 
   // 3. The nested request's headers, then its body. A body may follow without the blank
   //    line (the Merchant seed's insert request does this): the first line that is not
@@ -320,9 +403,9 @@ function parsePart(
   let bodyStart = partEnd;
   let contentLength: string | undefined;
   let contentLengthAt = requestLineAt;
-  line = reader.read();
-  while (line !== undefined) {
-    if (line.end === line.start) {
+  more = line.read();
+  while (more) {
+    if (line.empty) {
       bodyStart = line.next;
       break;
     }
@@ -330,6 +413,7 @@ function parsePart(
     if (first === SP || first === HTAB) {
       if (headers.length > 0) {
         return refuse(
+          context,
           'batch.part.header',
           `Part ${part} has a folded header line (obs-fold), which HTTP/1.1 forbids.`,
           line.start,
@@ -338,27 +422,36 @@ function parsePart(
       bodyStart = line.start;
       break;
     }
-    const colon = headerColon(body, line);
+    const colon = headerColon(body, line.start, line.end);
     if (colon === -1) {
-      if (hasSpaceBeforeColon(body, line)) {
-        return refuse('batch.part.header', `A header of part ${part} has whitespace before its colon.`, line.start);
+      if (hasSpaceBeforeColon(body, line.start, line.end)) {
+        return refuse(
+          context,
+          'batch.part.header',
+          `A header of part ${part} has whitespace before its colon.`,
+          line.start,
+        );
       }
       bodyStart = line.start;
       break;
     }
-    const capped = overCap(line);
+    headerCount++;
+    headerBytes += line.end - line.start;
+    const capped = overCap(context, line.end - line.start, headerCount, headerBytes, line.start);
     if (capped) return capped;
     if (framedWithCrlf && line.next - line.end === 1) {
       return refuse(
+        context,
         'batch.part.header',
         `A header line of part ${part} ends in a bare LF while its request line ends in CRLF.`,
         line.start,
       );
     }
     const name = body.toString('latin1', line.start, colon).toLowerCase();
-    const value = trimOws(body.toString('latin1', colon + 1, line.end));
+    const value = fieldValue(body, colon, line.end);
     if (!isFieldValue(value)) {
       return refuse(
+        context,
         'batch.part.header',
         `The ${name} header of part ${part} contains a control character.`,
         line.start,
@@ -366,6 +459,7 @@ function parsePart(
     }
     if (name === 'transfer-encoding') {
       return refuse(
+        context,
         'batch.part.header',
         `Part ${part} has Transfer-Encoding; inside a batch the part itself delimits the body.`,
         line.start,
@@ -373,14 +467,14 @@ function parsePart(
     }
     if (name === 'content-length') {
       if (contentLength !== undefined) {
-        return refuse('batch.part.length', `Part ${part} has more than one Content-Length.`, line.start);
+        return refuse(context, 'batch.part.length', `Part ${part} has more than one Content-Length.`, line.start);
       }
       contentLength = value;
       contentLengthAt = line.start;
     } else {
       headers.push([name, value]);
     }
-    line = reader.read();
+    more = line.read();
   }
 
   let bodyEnd = partEnd;
@@ -388,12 +482,18 @@ function parsePart(
     // The part delimits the body; a Content-Length may only confirm it, or trim the line
     // breaks a client left before the next delimiter (THREATS T19: no framing ambiguity).
     if (!/^\d{1,15}$/.test(contentLength)) {
-      return refuse('batch.part.length', `The Content-Length of part ${part} is not a number.`, contentLengthAt);
+      return refuse(
+        context,
+        'batch.part.length',
+        `The Content-Length of part ${part} is not a number.`,
+        contentLengthAt,
+      );
     }
     const declared = Number(contentLength);
     const actual = Math.max(0, partEnd - bodyStart);
     if (declared > actual || !isOnlyWhitespace(body, bodyStart + declared, partEnd)) {
       return refuse(
+        context,
         'batch.part.length',
         `Part ${part} declares Content-Length ${declared} but its body has ${actual} bytes.`,
         requestLineAt,

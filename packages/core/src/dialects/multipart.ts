@@ -9,16 +9,19 @@ import { parseMultipartBatch, type MultipartMeta } from './multipart-parse.js';
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The answer's Content-ID: `response-` before the request's own id, inside the angle
- * brackets when the request used them (`<x>` → `<response-x>`). An empty Content-ID stays
- * empty, as in the Manufacturer Center seed's answer.
+ * Writes the answer's Content-ID: `response-` before the request's own id, inside the
+ * angle brackets when the request used them (`<x>` → `<response-x>`). An empty Content-ID
+ * stays empty, as in the Manufacturer Center seed's answer.
  */
-export function responseContentId(contentId: string): string {
-  if (contentId === '') return '';
-  if (contentId.startsWith('<') && contentId.endsWith('>') && contentId.length >= 2) {
-    return `<response-${contentId.slice(1, -1)}>`;
+function writeResponseContentId(out: AnswerSink, contentId: string): void {
+  if (contentId.length >= 2 && contentId.startsWith('<') && contentId.endsWith('>')) {
+    out.latin1('<response-');
+    out.latin1(contentId.slice(1, -1));
+    out.latin1('>');
+  } else {
+    if (contentId !== '') out.latin1('response-');
+    out.latin1(contentId);
   }
-  return `response-${contentId}`;
 }
 
 class MultipartWriter implements AnswerWriter<MultipartMeta> {
@@ -26,7 +29,7 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
   private readonly boundary = `batch_${randomBytes(24).toString('base64url')}`;
   private readonly delimiter = Buffer.from(`--${this.boundary}`);
   readonly contentType = `multipart/mixed; boundary=${this.boundary}`;
-  private readonly partHead = `--${this.boundary}\r\nContent-Type: application/http\r\n`;
+  private readonly partHead = Buffer.from(`--${this.boundary}\r\nContent-Type: application/http\r\n`, 'latin1');
 
   head(): Buffer {
     return EMPTY;
@@ -41,11 +44,26 @@ class MultipartWriter implements AnswerWriter<MultipartMeta> {
         }),
       );
     }
-    let head = this.partHead;
-    if (entry.meta.contentId !== undefined) head += `Content-ID: ${responseContentId(entry.meta.contentId)}\r\n`;
-    head += `\r\nHTTP/1.1 ${answer.status} ${answer.statusText}\r\n`;
-    for (const [name, value] of answer.headers) head += `${name}: ${value}\r\n`;
-    out.latin1(`${head}\r\n`);
+    // Piece by piece into the answer's buffer: no string is built for the part's head.
+    out.bytes(this.partHead);
+    const { contentId } = entry.meta;
+    if (contentId !== undefined) {
+      out.latin1('Content-ID: ');
+      writeResponseContentId(out, contentId);
+      out.latin1('\r\n');
+    }
+    out.latin1('\r\nHTTP/1.1 ');
+    out.latin1(String(answer.status));
+    out.latin1(' ');
+    out.latin1(answer.statusText);
+    out.latin1('\r\n');
+    for (const [name, value] of answer.headers) {
+      out.latin1(name);
+      out.latin1(': ');
+      out.latin1(value);
+      out.latin1('\r\n');
+    }
+    out.latin1('\r\n');
     out.bytes(answer.body);
     out.latin1('\r\n');
   }

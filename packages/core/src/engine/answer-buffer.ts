@@ -13,6 +13,9 @@ const BLOCK_BYTES = 64 * 1024;
 // A body this large is handed on as it is rather than copied next to the slot's head.
 const COPY_BELOW_BYTES = 4 * 1024;
 
+// Text up to this long is copied by a loop rather than Buffer#write.
+const SHORT_TEXT = 48;
+
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -37,7 +40,15 @@ export class AnswerBuffer implements AnswerSink {
   latin1(text: string): void {
     const length = text.length;
     this.#room(length);
-    this.#end += this.#block.write(text, this.#end, length, 'latin1');
+    const block = this.#block;
+    let end = this.#end;
+    if (length <= SHORT_TEXT) {
+      // A slot is written in many short pieces; for those a loop beats the call into C++.
+      for (let i = 0; i < length; i++) block[end++] = text.charCodeAt(i);
+    } else {
+      end += block.write(text, end, length, 'latin1');
+    }
+    this.#end = end;
     this.#size += length;
   }
 

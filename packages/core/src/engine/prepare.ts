@@ -15,6 +15,13 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** A request, or its slot refusal, per operation; cleared as each one is dispatched (jobs). */
 export type PreparedRequests = Array<InnerRequest | BatchError | undefined>;
 
+function refuseMethod(method: string, options: ResolvedOptions): never {
+  throw new BatchError(
+    'batch.part.method',
+    `Method ${JSON.stringify(method)} is not allowed in a batch (allowed: ${[...options.methods].join(', ')}).`,
+  );
+}
+
 /**
  * Applies every rule to one operation before anything runs; a refusal is located at the
  * operation. The one policy of every dialect, sync or async. When `tally` is given, the
@@ -35,15 +42,9 @@ export function prepareOperation(
     const { method, body } = operation;
     // The order of the rules is the multipart parser's, for every dialect: the request line's
     // syntax, then the header fields, then policy (one verdict whatever dialect carried it).
-    const refuseMethod = (): never => {
-      throw new BatchError(
-        'batch.part.method',
-        `Method ${JSON.stringify(method)} is not allowed in a batch (allowed: ${[...options.methods].join(', ')}).`,
-      );
-    };
-    if (!isToken(method)) refuseMethod();
+    if (!isToken(method)) refuseMethod(method, options);
     checkHeaderFields(operation.headers);
-    if (!options.methods.has(method)) refuseMethod();
+    if (!options.methods.has(method)) refuseMethod(method, options);
     const target = checkTarget(operation.target, PARSER_LIMITS.maxUrlLength);
     // The batch endpoint, its job routes and the bulk endpoint: no batch inside a batch,
     // and no async submit from inside one (THREATS T7).

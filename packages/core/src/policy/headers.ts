@@ -140,6 +140,7 @@ export function mergeHeaders(
 ): Record<string, string> {
   checkHeaderFields(own);
   const headers: Record<string, string> = { ...base };
+  if (own.length === 0) return headers;
   const overridden = new Set<string>();
   for (const [rawName, value] of own) {
     const name = rawName.toLowerCase();

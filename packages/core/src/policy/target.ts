@@ -53,9 +53,7 @@ export function checkTarget(raw: string, maxLength: number): CheckedTarget {
   if (ENCODED_SEPARATOR.test(rawPath)) {
     refuse('The request path may not contain encoded dots, slashes or backslashes (%2e, %2f, %5c).');
   }
-  for (const segment of rawPath.split('/')) {
-    if (segment === '.' || segment === '..') refuse('The request path may not contain "." or ".." segments.');
-  }
+  if (hasDotSegment(rawPath)) refuse('The request path may not contain "." or ".." segments.');
   // Most targets are plain: no character the WHATWG parser would rewrite (it percent-encodes
   // quotes, spaces, braces… and `'` in a query). Then the path and query are the text as
   // written, and parsing it again would only cost time.
@@ -72,6 +70,16 @@ export function checkTarget(raw: string, maxLength: number): CheckedTarget {
   }
   if (parsed.origin !== BASE_ORIGIN) refuse('The request target names a host; send the path only.');
   return { url: raw, path: parsed.pathname, search: parsed.search };
+}
+
+/** Whether a path (starting with `/`) has a `.` or `..` segment; a scan, not a split, since every target is checked. */
+function hasDotSegment(path: string): boolean {
+  for (let at = path.indexOf('/.'); at !== -1; at = path.indexOf('/.', at + 1)) {
+    let end = at + 2;
+    if (path.charCodeAt(end) === 0x2e /* . */) end++;
+    if (end === path.length || path.charCodeAt(end) === 0x2f /* / */) return true;
+  }
+  return false;
 }
 
 // Characters the WHATWG URL parser leaves as they are in a path and a query of an http:
