@@ -14,7 +14,9 @@ import type { DispatchSignal } from './dispatcher.js';
  */
 export class DispatchAbort implements DispatchSignal {
   aborted = false;
-  #listeners: Array<() => void> | undefined = undefined;
+  // Nearly every operation has one listener (its dispatch), kept without an array.
+  #listener: (() => void) | undefined = undefined;
+  #more: Array<() => void> | undefined = undefined;
 
   /** The signal side (the object itself), for `DispatchControl.signal`. */
   get signal(): DispatchSignal {
@@ -24,18 +26,26 @@ export class DispatchAbort implements DispatchSignal {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener();
+    const first = this.#listener;
+    const more = this.#more;
+    this.#listener = this.#more = undefined;
+    if (first !== undefined) first();
+    if (more !== undefined) for (const listener of more) listener();
   }
 
   addEventListener(_type: 'abort', listener: () => void): void {
-    if (!this.aborted) (this.#listeners ??= []).push(listener);
+    if (this.aborted) return;
+    if (this.#listener === undefined && this.#more === undefined) this.#listener = listener;
+    else (this.#more ??= []).push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const listeners = this.#listeners;
-    const index = listeners === undefined ? -1 : listeners.indexOf(listener);
-    if (index !== -1) listeners?.splice(index, 1);
+    if (this.#listener === listener) {
+      this.#listener = undefined;
+      return;
+    }
+    const more = this.#more;
+    const index = more === undefined ? -1 : more.indexOf(listener);
+    if (index !== -1) more?.splice(index, 1);
   }
 }

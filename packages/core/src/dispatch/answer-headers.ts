@@ -24,8 +24,9 @@ export function answerHeaders(res: ServerResponse, bodyLength: number, hasBody: 
     OUT_HEADERS === undefined ? undefined : (res as unknown as Record<symbol, HeaderStore | null>)[OUT_HEADERS];
   if (store !== undefined) {
     for (const lower in store) {
-      const [name, value] = store[lower] as HeaderStore[string];
-      lengthSet = addField(fields, lower, name, value, length) || lengthSet;
+      // Indexed, not destructured: destructuring an array runs the iterator protocol until optimized.
+      const entry = store[lower] as HeaderStore[string];
+      lengthSet = addField(fields, lower, entry[0], entry[1], length) || lengthSet;
     }
   } else {
     // OutgoingMessage#getRawHeaderNames exists since Node 15.13; @types/node only declares it on ClientRequest.

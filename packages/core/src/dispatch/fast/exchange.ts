@@ -9,29 +9,54 @@ import type { InnerSocket, SocketOwner } from './socket.js';
 
 const NO_BODY = Buffer.alloc(0);
 
-// Exchanges whose close events are due, emitted by one microtask in the order they ended.
+// Exchanges whose close events are due, emitted by one microtask in the order they ended:
+// a list linked through the exchanges themselves, so scheduling allocates nothing.
 // A microtask, not process.nextTick: a batch runs its operations in one long chain of
 // microtasks, and ticks wait for all of it — every request and response of the batch
-// would stay alive (and be copied by each scavenge) until the batch ends.
-let dueCloses: Exchange[] = [];
+// would stay alive (and be copied by each scavenge) until the batch ends. A reaction on a
+// settled promise, not queueMicrotask, which makes an AsyncResource per call (~0.3 µs).
+let firstDue: Exchange | undefined;
+let lastDue: Exchange | undefined;
+const SETTLED = Promise.resolve();
+
+function closeWhenDue(exchange: Exchange): void {
+  if (lastDue === undefined) {
+    firstDue = exchange;
+    void SETTLED.then(emitDueCloses);
+  } else {
+    lastDue.nextDue = exchange;
+  }
+  lastDue = exchange;
+}
 
 function emitDueCloses(): void {
-  const due = dueCloses;
-  dueCloses = [];
+  let exchange = firstDue;
+  firstDue = lastDue = undefined;
   let thrown: { error: unknown } | undefined;
-  for (const exchange of due) {
+  while (exchange !== undefined) {
+    const next = exchange.nextDue;
+    exchange.nextDue = undefined;
     // A listener that throws must not keep the other operations from closing; its error
-    // stays uncaught afterwards, as it would be on a real server.
+    // stays uncaught afterwards, as it would be on a real server (rethrown from a
+    // microtask of its own: thrown in a promise reaction it would be an unhandled rejection).
     try {
       exchange.emitClose();
     } catch (error) {
       thrown ??= { error };
     }
+    exchange = next;
   }
-  if (thrown !== undefined) throw thrown.error;
+  if (thrown !== undefined) {
+    const { error } = thrown;
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 function noop(): void {}
+
+const ONCE = { once: true } as const;
 
 /**
  * One inner request in flight: the answer being captured, the promise the engine waits
@@ -45,6 +70,8 @@ export class Exchange implements SocketOwner {
   settled = false;
   /** Whether the close events were emitted (or are scheduled). */
   closing = false;
+  /** The exchange whose close events are due after this one's. */
+  nextDue: Exchange | undefined = undefined;
   /**
    * The status line as the head was sent (what a client would have received): set when
    * the head is stored, since a wrapper of writeHead (on-headers) may change
@@ -147,7 +174,7 @@ export class Exchange implements SocketOwner {
       return;
     }
     this.#onAbort = () => this.res.destroy();
-    signal.addEventListener('abort', this.#onAbort, { once: true });
+    signal.addEventListener('abort', this.#onAbort, ONCE);
   }
 
   /** `res.setTimeout()`: a `'timeout'` event if the answer is still open by then. */
@@ -190,7 +217,7 @@ export class Exchange implements SocketOwner {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#closeError = error;
     this.#lost = lost;
-    if (dueCloses.push(this) === 1) queueMicrotask(emitDueCloses);
+    closeWhenDue(this);
   }
 
   /**

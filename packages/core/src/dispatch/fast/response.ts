@@ -2,6 +2,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Exchange } from './exchange.js';
 import { HeaderStoreObject, OUT_HEADERS } from '../header-store.js';
+import { HEADER_METHODS } from './header-methods.js';
 import { applyPresets, type Presets } from './presets.js';
 import { assertChunk, isChunk, refuseEnd, refuseWrite } from './node-errors.js';
 
@@ -13,7 +14,7 @@ interface ResponseInternals {
   _implicitHeader(): void;
 }
 
-type NodeWriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+type NodeWriteHead = (this: ServerResponse, statusCode: unknown, reason?: unknown, obj?: unknown) => ServerResponse;
 const { writeHead: nodeWriteHead } = ServerResponse.prototype as unknown as { writeHead: NodeWriteHead };
 
 const EXCHANGE = Symbol('inbatch.exchange');
@@ -31,8 +32,7 @@ function toBuffer(chunk: string | Uint8Array, encoding: unknown, copy: boolean):
  * marks the head as sent instead of rendering it (Node's header machinery is most of a
  * real response's cost, and the part is serialized from the stored headers anyway).
  */
-function writeHead(this: FastResponse, ...args: unknown[]): FastResponse {
-  const [, reason, obj] = args;
+function writeHead(this: FastResponse, statusCode: unknown, reason?: unknown, obj?: unknown): FastResponse {
   const headers = typeof reason === 'string' ? obj : (obj ?? reason);
   if (OUT_HEADERS === undefined && headers && !this.headersSent && this.getHeaderNames().length === 0) {
     // Node passes headers straight to the renderer while it has no header store (one is
@@ -40,12 +40,14 @@ function writeHead(this: FastResponse, ...args: unknown[]): FastResponse {
     this.setHeader('x-inbatch-store', '');
     this.removeHeader('x-inbatch-store');
   }
-  nodeWriteHead.apply(this, args);
+  // Named parameters, not a rest array: Node's writeHead reads exactly these three.
+  nodeWriteHead.call(this, statusCode, reason, obj);
   return this;
 }
 
 function storeHeader(this: FastResponse, firstLine: string): void {
-  (this as unknown as ResponseInternals)._header = `${firstLine}\r\n`;
+  // The status line alone (a truthy head, which is all Node and the apps check): no head is rendered.
+  (this as unknown as ResponseInternals)._header = firstLine;
   const exchange = this[EXCHANGE];
   exchange.status = this.statusCode;
   exchange.statusText = this.statusMessage;
@@ -140,7 +142,8 @@ function addTrailers(): void {}
 // The methods that capture the answer. Express re-parents `res` onto its own prototype
 // (`app.response` → `http.ServerResponse.prototype`), which would hide these, so for it
 // they are also set on each instance, where a prototype swap can't reach (THREATS V2);
-// no shared prototype is ever touched (THREATS V1).
+// no shared prototype is ever touched (THREATS V1). The header shortcuts stay on the
+// prototype only: pinned too, they cost Express as much as they save it.
 const CAPTURE = {
   writeHead,
   _storeHeader: storeHeader,
@@ -182,4 +185,4 @@ export class FastResponse extends ServerResponse {
   }
 }
 
-Object.assign(FastResponse.prototype, CAPTURE);
+Object.assign(FastResponse.prototype, CAPTURE, HEADER_METHODS);
