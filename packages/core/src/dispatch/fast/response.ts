@@ -2,7 +2,6 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Exchange } from './exchange.js';
 import { HeaderStoreObject, OUT_HEADERS } from '../header-store.js';
-import { HEADER_METHODS } from './header-methods.js';
 import { applyPresets, type Presets } from './presets.js';
 import { assertChunk, isChunk, refuseEnd, refuseWrite } from './node-errors.js';
 
@@ -14,7 +13,7 @@ interface ResponseInternals {
   _implicitHeader(): void;
 }
 
-type NodeWriteHead = (this: ServerResponse, statusCode: unknown, reason?: unknown, obj?: unknown) => ServerResponse;
+type NodeWriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 const { writeHead: nodeWriteHead } = ServerResponse.prototype as unknown as { writeHead: NodeWriteHead };
 
 const EXCHANGE = Symbol('inbatch.exchange');
@@ -32,7 +31,8 @@ function toBuffer(chunk: string | Uint8Array, encoding: unknown, copy: boolean):
  * marks the head as sent instead of rendering it (Node's header machinery is most of a
  * real response's cost, and the part is serialized from the stored headers anyway).
  */
-function writeHead(this: FastResponse, statusCode: unknown, reason?: unknown, obj?: unknown): FastResponse {
+function writeHead(this: FastResponse, ...args: unknown[]): FastResponse {
+  const [, reason, obj] = args;
   const headers = typeof reason === 'string' ? obj : (obj ?? reason);
   if (OUT_HEADERS === undefined && headers && !this.headersSent && this.getHeaderNames().length === 0) {
     // Node passes headers straight to the renderer while it has no header store (one is
@@ -40,14 +40,12 @@ function writeHead(this: FastResponse, statusCode: unknown, reason?: unknown, ob
     this.setHeader('x-inbatch-store', '');
     this.removeHeader('x-inbatch-store');
   }
-  // Named parameters, not a rest array: Node's writeHead reads exactly these three.
-  nodeWriteHead.call(this, statusCode, reason, obj);
+  nodeWriteHead.apply(this, args);
   return this;
 }
 
 function storeHeader(this: FastResponse, firstLine: string): void {
-  // The status line alone (a truthy head, which is all Node and the apps check): no head is rendered.
-  (this as unknown as ResponseInternals)._header = firstLine;
+  (this as unknown as ResponseInternals)._header = `${firstLine}\r\n`;
   const exchange = this[EXCHANGE];
   exchange.status = this.statusCode;
   exchange.statusText = this.statusMessage;
@@ -142,8 +140,7 @@ function addTrailers(): void {}
 // The methods that capture the answer. Express re-parents `res` onto its own prototype
 // (`app.response` → `http.ServerResponse.prototype`), which would hide these, so for it
 // they are also set on each instance, where a prototype swap can't reach (THREATS V2);
-// no shared prototype is ever touched (THREATS V1). The header shortcuts stay on the
-// prototype only: pinned too, they cost Express as much as they save it.
+// no shared prototype is ever touched (THREATS V1).
 const CAPTURE = {
   writeHead,
   _storeHeader: storeHeader,
@@ -185,4 +182,4 @@ export class FastResponse extends ServerResponse {
   }
 }
 
-Object.assign(FastResponse.prototype, CAPTURE, HEADER_METHODS);
+Object.assign(FastResponse.prototype, CAPTURE);
