@@ -50,3 +50,21 @@ export function pairedRatio(
   }
   return summarize(ratios);
 }
+
+/**
+ * Differences of two interleaved series, rotation by rotation (`pick(a) − pick(b)` of the
+ * same rotation), summarized: what one row costs on top of another, with the drift cancelled.
+ */
+export function pairedDifference(
+  minuend: readonly Sample[],
+  subtrahend: readonly Sample[],
+  pick: (sample: Sample) => number,
+): Summary {
+  const byRotation = new Map(subtrahend.map((sample) => [sample.rotation, sample]));
+  const differences: number[] = [];
+  for (const sample of minuend) {
+    const other = byRotation.get(sample.rotation);
+    if (other !== undefined) differences.push(pick(sample) - pick(other));
+  }
+  return summarize(differences);
+}

@@ -1,0 +1,17 @@
+import type { Framework } from './apps.js';
+
+/**
+ * Bytes allocated on the server's V8 heap per inner request by `batch()` at N = 1000
+ * (GET scenario, median over rotations), measured on the engine as it was before issue
+ * 15's work: the "today" that the allocation target halves. Full table:
+ * bench/BASELINE-2026-12-07.md.
+ */
+export const ALLOC_BASELINE = {
+  date: '2026-12-07',
+  commit: '76c30b4',
+  command: 'pnpm bench',
+  bytesPerInner: {
+    express: { 'inbatch-multipart': NaN, 'inbatch-json': NaN },
+    koa: { 'inbatch-multipart': NaN, 'inbatch-json': NaN },
+  } satisfies Partial<Record<Framework, Record<string, number>>>,
+} as const;
