@@ -37,15 +37,15 @@ export const SECTIONS: ReadonlyArray<{ framework: Framework; scenario: ScenarioI
 ];
 
 // Seconds of timed rotations per N: most of the time goes to N = 1000, where the targets are.
-const FULL_BUDGET_S: Record<number, number> = { 1: 3, 10: 3, 100: 6, 1000: 45 };
-const QUICK_BUDGET_S: Record<number, number> = { 1: 0.4, 10: 0.4, 100: 0.8, 1000: 3 };
+const FULL_BUDGET_S: Record<number, number> = { 1: 2, 10: 2, 100: 5, 1000: 40 };
+const QUICK_BUDGET_S: Record<number, number> = { 1: 0.3, 10: 0.3, 100: 0.5, 1000: 2 };
 // A sample of several 1000-part batches (≥ 200 ms) holds dozens of scavenges and, every
 // few samples, a full collection: its GC share is the steady state's, not luck.
-const FULL_SAMPLE_MS: Record<number, number> = { 1: 20, 10: 20, 100: 50, 1000: 200 };
-const QUICK_SAMPLE_MS: Record<number, number> = { 1: 5, 10: 5, 100: 20, 1000: 100 };
+const FULL_SAMPLE_MS: Record<number, number> = { 1: 10, 10: 10, 100: 50, 1000: 200 };
+const QUICK_SAMPLE_MS: Record<number, number> = { 1: 5, 10: 5, 100: 20, 1000: 50 };
 // Untimed rotations of all rows before timing, long enough for ≥ 20 batches of N = 1000
 // and for the heap to grow to its working size.
-const FULL_STEADY_S: Record<number, number> = { 1: 0.3, 10: 0.3, 100: 0.6, 1000: 2 };
+const FULL_STEADY_S: Record<number, number> = { 1: 0.2, 10: 0.2, 100: 0.5, 1000: 2 };
 const QUICK_STEADY_S: Record<number, number> = { 1: 0.05, 10: 0.05, 100: 0.1, 1000: 0.4 };
 
 export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
@@ -53,11 +53,11 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
     name: 'full',
     ns: NS,
     plan: (n) => ({
-      warmupMs: n >= 1000 ? 400 : 250,
+      warmupMs: n >= 1000 ? 400 : 150,
       minWarmupRuns: 2,
       steadyMs: (FULL_STEADY_S[n] ?? 1) * 1000,
       budgetMs: (FULL_BUDGET_S[n] ?? 5) * 1000,
-      minRotations: n >= 1000 ? 10 : 15,
+      minRotations: 10,
       maxRotations: 300,
       minSampleMs: FULL_SAMPLE_MS[n] ?? 200,
       maxReps: 200,
@@ -74,7 +74,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
     name: 'quick',
     ns: NS,
     plan: (n) => ({
-      warmupMs: n >= 1000 ? 150 : 60,
+      warmupMs: n >= 1000 ? 100 : 40,
       minWarmupRuns: 1,
       steadyMs: (QUICK_STEADY_S[n] ?? 0.4) * 1000,
       budgetMs: (QUICK_BUDGET_S[n] ?? 1) * 1000,
@@ -86,7 +86,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
       strideAboveMs: 200,
       maxStride: 2,
     }),
-    rss: { scenarios: ['get'], only: ['fake', 'direct-1', 'inbatch-multipart'] },
+    rss: { scenarios: ['get'], only: ['inbatch-multipart'] },
     fairness: { idleMs: 800, batches: 3, warmupBatches: 2, intervalMs: 2 },
     memory: { warmupBatches: 1 },
     stages: { warmupBatches: 5, batches: 5 },
