@@ -3,8 +3,8 @@ import type { Framework } from './apps.js';
 /**
  * Bytes allocated on the server's V8 heap per inner request by `batch()` at N = 1000
  * (GET scenario, median over rotations), measured on the engine as it was before issue
- * 15's work: the "today" that the allocation target halves. Full table:
- * bench/BASELINE-2026-12-07.md.
+ * 15's work (`main` at `commit`): the "today" that the allocation target halves. A second
+ * full run reproduced these within 1 %; its tables are bench/BASELINE-2026-12-07.md.
  */
 export const ALLOC_BASELINE = {
   date: '2026-12-07',
