@@ -18,12 +18,6 @@ interface Prepared {
   port: number;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/** The client's own garbage of a large batch must not land inside the next timed exchange; small ones make little. */
-function collect(n: number): void {
-  if (n >= 100) gc?.();
-}
 const prepared = new Map<string, Prepared>();
 // One keep-alive socket for batches: the connection is opened during warm-up, never timed.
 const batchAgent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -63,7 +57,6 @@ function directAgent(connections: number): Agent {
 async function runBatch(key: string, reps: number): Promise<number> {
   const batch = prepared.get(key);
   if (batch === undefined) throw new Error(`batch ${key} was not prepared`);
-  collect(batch.ops.length);
   let wall = 0;
   for (let rep = 0; rep < reps; rep++) {
     const t0 = performance.now();
@@ -85,7 +78,6 @@ async function runDirect(command: Extract<ClientCommand, { op: 'direct' }>): Pro
     headers: { ...op.headers },
     body: op.body,
   }));
-  collect(command.n);
   let wall = 0;
   for (let rep = 0; rep < command.reps; rep++) {
     const t0 = performance.now();

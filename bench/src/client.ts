@@ -23,10 +23,10 @@ export class ClientProcess {
     });
   }
 
-  /** Forks a client with the same loader flags as this process (tsx), plus `gc()`. */
+  /** Forks a client with the same loader flags as this process (tsx); never `--expose-gc`, nothing collects on demand. */
   static start(): ClientProcess {
     const child = fork(CLIENT_ENTRY, [], {
-      execArgv: [...process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof')), '--expose-gc'],
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof') && arg !== '--expose-gc'),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new ClientProcess(child);

@@ -14,6 +14,8 @@ export interface RunProfile {
   /** `idleMs` in all, split into one idle window before each of the `batches` loaded windows. */
   fairness: { idleMs: number; batches: number; warmupBatches: number; intervalMs: number };
   memory: { warmupBatches: number };
+  /** The stage profiles (profile-run.ts): untimed batches first, then the profiled ones. */
+  stages: { warmupBatches: number; batches: number };
 }
 
 export const NS = [1, 10, 100, 1000] as const;
@@ -35,20 +37,29 @@ export const SECTIONS: ReadonlyArray<{ framework: Framework; scenario: ScenarioI
 ];
 
 // Seconds of timed rotations per N: most of the time goes to N = 1000, where the targets are.
-const FULL_BUDGET_S: Record<number, number> = { 1: 3, 10: 3, 100: 6, 1000: 45 };
-const QUICK_BUDGET_S: Record<number, number> = { 1: 0.4, 10: 0.4, 100: 0.8, 1000: 3 };
+const FULL_BUDGET_S: Record<number, number> = { 1: 2, 10: 2, 100: 5, 1000: 40 };
+const QUICK_BUDGET_S: Record<number, number> = { 1: 0.3, 10: 0.3, 100: 0.5, 1000: 2 };
+// A sample of several 1000-part batches (≥ 200 ms) holds dozens of scavenges and, every
+// few samples, a full collection: its GC share is the steady state's, not luck.
+const FULL_SAMPLE_MS: Record<number, number> = { 1: 10, 10: 10, 100: 50, 1000: 200 };
+const QUICK_SAMPLE_MS: Record<number, number> = { 1: 5, 10: 5, 100: 20, 1000: 50 };
+// Untimed rotations of all rows before timing, long enough for ≥ 20 batches of N = 1000
+// and for the heap to grow to its working size.
+const FULL_STEADY_S: Record<number, number> = { 1: 0.2, 10: 0.2, 100: 0.5, 1000: 2 };
+const QUICK_STEADY_S: Record<number, number> = { 1: 0.05, 10: 0.05, 100: 0.1, 1000: 0.4 };
 
 export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
   full: {
     name: 'full',
     ns: NS,
     plan: (n) => ({
-      warmupMs: n >= 1000 ? 400 : 250,
+      warmupMs: n >= 1000 ? 400 : 150,
       minWarmupRuns: 2,
+      steadyMs: (FULL_STEADY_S[n] ?? 1) * 1000,
       budgetMs: (FULL_BUDGET_S[n] ?? 5) * 1000,
-      minRotations: n >= 1000 ? 10 : 15,
+      minRotations: 10,
       maxRotations: 300,
-      minSampleMs: 5,
+      minSampleMs: FULL_SAMPLE_MS[n] ?? 200,
       maxReps: 200,
       slowFactor: 3,
       strideAboveMs: 200,
@@ -57,24 +68,27 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = {
     rss: { scenarios: ['get', 'post', 'io'], only: undefined },
     fairness: { idleMs: 4000, batches: 10, warmupBatches: 5, intervalMs: 2 },
     memory: { warmupBatches: 3 },
+    stages: { warmupBatches: 20, batches: 40 },
   },
   quick: {
     name: 'quick',
     ns: NS,
     plan: (n) => ({
-      warmupMs: n >= 1000 ? 150 : 60,
+      warmupMs: n >= 1000 ? 100 : 40,
       minWarmupRuns: 1,
+      steadyMs: (QUICK_STEADY_S[n] ?? 0.4) * 1000,
       budgetMs: (QUICK_BUDGET_S[n] ?? 1) * 1000,
       minRotations: n >= 1000 ? 2 : 3,
       maxRotations: 60,
-      minSampleMs: 3,
+      minSampleMs: QUICK_SAMPLE_MS[n] ?? 100,
       maxReps: 50,
       slowFactor: 3,
       strideAboveMs: 200,
       maxStride: 2,
     }),
-    rss: { scenarios: ['get'], only: ['fake', 'direct-1', 'inbatch-multipart'] },
+    rss: { scenarios: ['get'], only: ['inbatch-multipart'] },
     fairness: { idleMs: 800, batches: 3, warmupBatches: 2, intervalMs: 2 },
     memory: { warmupBatches: 1 },
+    stages: { warmupBatches: 5, batches: 5 },
   },
 };

@@ -14,6 +14,7 @@ import type { WireId } from './wire.js';
 
 /** The row the targets are about. */
 export const MULTIPART_ID = 'inbatch-multipart';
+export const JSON_ID = 'inbatch-json';
 
 /**
  * One row per wire dialect of our endpoint; a new dialect is one entry here and one in
@@ -34,7 +35,7 @@ export const OUR_DIALECTS: ReadonlyArray<{
     path: '/batch',
     dispatcher: 'fast',
   },
-  { id: 'inbatch-json', label: 'inbatch batch() JSON', wire: 'inbatch-json', path: '/batch', dispatcher: 'fast' },
+  { id: JSON_ID, label: 'inbatch batch() JSON', wire: 'inbatch-json', path: '/batch', dispatcher: 'fast' },
   {
     id: 'inbatch-multipart-lmr',
     label: 'inbatch batch() multipart, light-my-request dispatcher',

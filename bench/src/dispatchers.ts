@@ -86,10 +86,11 @@ for (const [framework, scenarioId] of SECTIONS) {
     {
       warmupMs: 1000,
       minWarmupRuns: 3,
+      steadyMs: 2000,
       budgetMs,
       minRotations: 10,
       maxRotations: 500,
-      minSampleMs: 20,
+      minSampleMs: 200,
       maxReps: 50,
       slowFactor: 100,
       strideAboveMs: 1e9,

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { HeapMeter } from './heap-meter.js';
 import type { ContenderInfo, NRun, Sample, Series } from './results.js';
 
 /** A row of the benchmark: something that runs N inner requests. */
@@ -12,14 +13,23 @@ export interface Contender extends ContenderInfo {
 }
 
 export interface InterleavePlan {
-  /** Warm-up per contender before the first timed rotation (JIT, caches, keep-alive sockets). */
+  /** Warm-up per contender before anything is timed (JIT, caches, keep-alive sockets). */
   warmupMs: number;
   minWarmupRuns: number;
+  /**
+   * Then untimed rotations of every contender for this long, so the heap reaches the size
+   * and the collection rhythm that the timed rotations will run in (no GC is ever forced).
+   */
+  steadyMs: number;
   /** Wall time to spend on timed rotations at this N; the rotation count follows from it. */
   budgetMs: number;
   minRotations: number;
   maxRotations: number;
-  /** A sample repeats a small batch until it lasts about this long, so timer and IPC noise stay small. */
+  /**
+   * A sample repeats the batch back to back until it lasts about this long: long enough
+   * that the collections inside it are its fair share, and that the garbage it inherits
+   * from the previous row (a young generation at most) is small next to its own.
+   */
   minSampleMs: number;
   maxReps: number;
   /**
@@ -30,17 +40,6 @@ export interface InterleavePlan {
   slowFactor: number;
   strideAboveMs: number;
   maxStride: number;
-}
-
-const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
-
-/**
- * Before each sample: a full GC once batches make real garbage (N ≥ 100), so no contender
- * pays for the previous one's; a scavenge only for small N, where a full GC (5–20 ms
- * here) would cost more than the samples themselves.
- */
-function collect(n: number): void {
-  gc?.(n >= 100 ? { type: 'major' } : { type: 'minor' });
 }
 
 function cpuMs(start: NodeJS.CpuUsage): number {
@@ -70,12 +69,30 @@ async function warmUp(contender: Contender, n: number, plan: InterleavePlan): Pr
   return { perRunMs };
 }
 
+/** Untimed rotations of every contender until `ms` have passed: the process settles into its steady state. */
+async function settle(
+  contenders: readonly Contender[],
+  series: Map<string, Series>,
+  n: number,
+  ms: number,
+): Promise<void> {
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    for (const contender of contenders) {
+      const entry = series.get(contender.id) as Series;
+      if (entry.error !== undefined || entry.stride > 1) continue;
+      await contender.run(n, entry.reps);
+    }
+  }
+}
+
 /**
  * Measures every contender at one N, interleaved in the same process: rotation r runs
  * the contenders in turn starting from contender r (A B C, B C A, C A B …), so slow
- * drift of the machine (other tenants, thermal, GC state) hits all of them alike and
- * per-rotation ratios cancel it. Garbage is collected before each sample (with
- * --expose-gc, see `collect`).
+ * drift of the machine (other tenants, thermal, heap state) hits all of them alike and
+ * per-rotation ratios cancel it. Nothing forces a collection: after the warm-up every
+ * sample runs in the steady state a server under load is in, and pays for the
+ * collections that happen in it, as a request in production does.
  */
 export async function interleave(
   contenders: readonly Contender[],
@@ -98,15 +115,12 @@ export async function interleave(
     }
   }
   const typical = [...sampleMs.values()].sort((a, b) => a - b)[Math.floor(sampleMs.size / 2)] ?? 0;
-  const gcStart = performance.now();
-  collect(n);
-  const gcMs = performance.now() - gcStart;
   let rotationMs = 0;
   for (const [id, ms] of sampleMs) {
     const entry = series.get(id) as Series;
     const slow = ms > plan.strideAboveMs && ms > plan.slowFactor * typical;
     entry.stride = slow ? Math.min(plan.maxStride, Math.max(2, Math.round(ms / (plan.slowFactor * typical)))) : 1;
-    rotationMs += ms / entry.stride + gcMs;
+    rotationMs += ms / entry.stride;
   }
   const rotations = Math.max(plan.minRotations, Math.min(plan.maxRotations, Math.round(plan.budgetMs / rotationMs)));
   const strided = [...series.values()].filter((s) => s.stride > 1).map((s) => `${s.id} every ${s.stride}`);
@@ -115,21 +129,37 @@ export async function interleave(
   );
 
   const active = contenders.filter((c) => series.get(c.id)?.error === undefined);
+  try {
+    await settle(active, series, n, plan.steadyMs);
+  } catch (error) {
+    log(`  settling at N=${n} failed: ${message(error)}`);
+  }
+  const heap = new HeapMeter();
   for (let rotation = 0; rotation < rotations; rotation++) {
     for (let k = 0; k < active.length; k++) {
       const contender = active[(rotation + k) % active.length] as Contender;
       const entry = series.get(contender.id) as Series;
       if (entry.error !== undefined || rotation % entry.stride !== 0) continue;
       const reps = entry.reps;
-      collect(n);
+      heap.start();
       const cpu = process.cpuUsage();
       const t0 = performance.now();
       try {
         const measured = await contender.run(n, reps);
         const wall = measured ?? performance.now() - t0;
-        const sample: Sample = { rotation, wallMs: wall / reps, cpuMs: cpuMs(cpu) / reps };
+        const cpuUsed = cpuMs(cpu);
+        const window = heap.stop();
+        const sample: Sample = {
+          rotation,
+          wallMs: wall / reps,
+          cpuMs: cpuUsed / reps,
+          allocBytes: window.allocatedBytes / reps,
+          gcPauseMs: window.gcPauseMs / reps,
+          majorGcs: window.majorGcCount / reps,
+        };
         entry.samples.push(sample);
       } catch (error) {
+        heap.stop();
         entry.error = `rotation ${rotation}: ${message(error)}`;
         log(`  ${contender.id} failed: ${entry.error}`);
       }

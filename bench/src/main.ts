@@ -1,15 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { PROFILES, SECTIONS, TARGET_N } from './config.js';
-import { MULTIPART_ID } from './contenders.js';
+import { JSON_ID, MULTIPART_ID } from './contenders.js';
 import { runJob, type Job } from './jobs.js';
 import { machineFacts } from './machine.js';
+import type { StageProfileResult } from './profile-run.js';
 import {
+  budgetTable,
   fairnessTable,
   header,
   memoryTable,
   ratiosByN,
   sectionTable,
+  stagesTable,
   targetsTable,
   writeRecord,
   type RunRecord,
@@ -50,6 +53,7 @@ interface ResultOf {
   rss: RssResult;
   fairness: FairnessResult;
   stores: StoresResult;
+  stages: StageProfileResult;
 }
 
 /** Runs one job; a job that fails is logged and left out of the report (its rows then show "–"). */
@@ -75,6 +79,18 @@ for (const { framework, scenario } of SECTIONS) {
   log(`section ${framework} ${scenario}`);
   const result = await job({ kind: 'section', framework, scenario, profile: profile.name }, 15 * 60_000);
   if (result !== undefined) sections.push(result);
+}
+
+// Where an inner request's time goes, by stage: a CPU profile of our endpoint per dialect.
+const stages: StageProfileResult[] = [];
+for (const framework of ['express', 'koa'] as const) {
+  if (only !== undefined && !only.includes(`${framework}-get`)) continue;
+  for (const rowId of [MULTIPART_ID, JSON_ID]) {
+    log(`stage profile ${framework} get ${rowId}`);
+    const spec = { kind: 'stages', framework, scenario: 'get', rowId, n: TARGET_N, profile: profile.name } as const;
+    const result = await job(spec, 3 * 60_000);
+    if (result !== undefined) stages.push(result);
+  }
 }
 
 const rss: RssResult[] = [];
@@ -130,8 +146,21 @@ const stats = sections.map((section) => sectionStats(section, rss));
 const targets = [...evaluateTargets(stats, memory, fairness), ...(stores === undefined ? [] : storesTargets(stores))];
 
 const out: string[] = [];
-out.push('## Sections (median over interleaved rotations; ratios are medians of per-rotation pairs)', '');
+out.push(
+  '## Sections (steady state, no forced GC; medians over interleaved rotations; ratios are medians of per-rotation pairs)',
+  '',
+);
 for (const section of stats) out.push(sectionTable(section), '', 'Ratios by N:', '', ratiosByN(section), '');
+out.push(
+  `## Per-inner budget at N=${TARGET_N}: our endpoint, the dispatcher-only row it contains, and the keep-alive requests it replaces`,
+  '',
+);
+out.push(budgetTable(stats), '');
+out.push(
+  `## Where an inner request's time goes: stage profile at N=${TARGET_N} (µs per inner, share of sampled busy time)`,
+  '',
+);
+out.push(stagesTable(stages), '');
 out.push(`## Memory: ${TARGET_N}-part batch of 10 KB answers (target: growth ≤ 2 × answer bytes)`, '');
 out.push(memoryTable(memory), '');
 out.push(`## Fairness: ordinary requests while a ${TARGET_N}-part batch runs`, '');
@@ -155,6 +184,7 @@ const record: RunRecord = {
   memory,
   fairness,
   stores,
+  stages,
   targets,
 };
 const file = writeRecord(record);

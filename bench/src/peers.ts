@@ -21,9 +21,12 @@ export interface PeerSpec {
   note: string;
 }
 
+/** The peer to beat on Express GET (PEERS-PERF: the fastest, close to the fake req/res floor). */
+export const EXPRESS_BATCH_ID = 'express-batch';
+
 export const PEERS: readonly PeerSpec[] = [
   {
-    id: 'express-batch',
+    id: EXPRESS_BATCH_ID,
     label: 'express-batch 0.2',
     wire: 'express-batch',
     server: 'express',

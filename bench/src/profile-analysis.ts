@@ -43,6 +43,8 @@ export interface ProfileAnalysis {
   areas: TimeRow[];
   packages: TimeRow[];
   phases: TimeRow[];
+  /** Self time by stage of a batch (`STAGES`, in that order), from each sample's whole stack. */
+  stages: TimeRow[];
 }
 
 const SPECIAL = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
@@ -105,31 +107,43 @@ const EXPRESS_FAMILY = new Set([
   'ee-first',
 ]);
 
+// @inbatch/core's files, run from the workspace build (`packages/core/dist/…js`, what
+// `pnpm bench` loads), from source (`packages/core/src/…ts`, tsx) or installed.
+const CORE_FILE = /\/(?:packages\/core|node_modules\/@inbatch\/core)\/(?:src|dist)\/(.+)\.[cm]?[jt]s$/;
+const ADAPTER_FILE = /\/(?:packages|node_modules\/@inbatch)\/(?:express|koa|fastify|hono)\/(?:src|dist)\//;
+
+/** The file of @inbatch/core a frame is in, without extension (`engine/execute`), or undefined. */
+export function coreFile(url: string): string | undefined {
+  return CORE_FILE.exec(url)?.[1];
+}
+
+function isAdapter(url: string): boolean {
+  return ADAPTER_FILE.test(url);
+}
+
 /** The area of the stack a frame belongs to, named for the engine work it guides. */
 export function areaOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (SPECIAL.has(functionName)) {
     return functionName === '(garbage collector)' ? 'GC' : functionName;
   }
-  const core = url.indexOf('/packages/core/src/');
-  if (core !== -1) {
-    const file = url.slice(core + '/packages/core/src/'.length);
+  const file = coreFile(url);
+  if (file !== undefined) {
     const names: Record<string, string> = {
-      'dialects/multipart-parse.ts': 'inbatch: multipart parser',
-      'dialects/multipart.ts': 'inbatch: multipart serializer',
-      'policy/headers.ts': 'inbatch: header inheritance/merge',
-      'policy/target.ts': 'inbatch: target check (URL)',
-      'policy/query.ts': 'inbatch: outer query',
-      'dispatch/inject.ts': 'inbatch: dispatcher (inject.ts)',
-      'scheduler.ts': 'inbatch: scheduler',
-      'engine.ts': 'inbatch: engine',
-      'node/http.ts': 'inbatch: node/http (outer answer)',
-      'node/body.ts': 'inbatch: node/body (outer body)',
+      'dialects/multipart-parse': 'inbatch: multipart parser',
+      'dialects/multipart': 'inbatch: multipart serializer',
+      'policy/headers': 'inbatch: header inheritance/merge',
+      'policy/target': 'inbatch: target check (URL)',
+      'policy/query': 'inbatch: outer query',
+      'dispatch/inject': 'inbatch: dispatcher (inject)',
+      scheduler: 'inbatch: scheduler',
+      'node/http': 'inbatch: node/http (outer answer)',
+      'node/body': 'inbatch: node/body (outer body)',
     };
     if (file.startsWith('dispatch/fast/')) return 'inbatch: dispatcher (fast)';
     return names[file] ?? `inbatch: ${file}`;
   }
-  if (url.includes('/packages/express/src/') || url.includes('/packages/koa/src/')) return 'inbatch: adapter';
+  if (isAdapter(url)) return 'inbatch: adapter';
   const pkg = packageOf(url);
   if (pkg === 'light-my-request') {
     if (url.endsWith('/lib/request.js')) return 'light-my-request: Request (fake IncomingMessage)';
@@ -186,6 +200,83 @@ const PHASES: ReadonlyArray<{ name: string; match(frame: CallFrame): boolean }> 
   { name: 'GC', match: (f) => f.functionName === '(garbage collector)' },
 ];
 
+/** The stages of a batch that `pnpm bench` charges time to, in print order. */
+export const STAGES = [
+  'parse (outer body, dialect parser)',
+  'prepare (policy: headers, target, query)',
+  'schedule/execute (scheduler, engine)',
+  'dispatcher (our req/res objects)',
+  'app (framework + route)',
+  'adapter (batch() middleware, route match)',
+  'serialize (answer writer)',
+  'outer HTTP (socket read/write)',
+  'GC',
+  'other (event loop, microtask queue, V8 internals)',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+const [PARSE, PREPARE, EXECUTE, DISPATCHER, APP, ADAPTER, SERIALIZE, OUTER, GC, OTHER] = STAGES;
+
+/** Core files that only help whoever calls them: their time goes to the caller's stage. */
+const CORE_HELPERS = new Set(['errors', 'results', 'options', 'http-grammar', 'operation', 'option-names']);
+
+const CORE_STAGES: ReadonlyArray<[prefix: string, stage: Stage]> = [
+  ['dispatch/', DISPATCHER],
+  ['engine/parse', PARSE],
+  ['node/body', PARSE],
+  ['content-type', PARSE],
+  ['engine/prepare', PREPARE],
+  ['engine/context', PREPARE],
+  ['policy/', PREPARE],
+  ['engine/stream', SERIALIZE],
+  ['engine/answers', SERIALIZE],
+  ['engine/routes', ADAPTER],
+  ['endpoint', ADAPTER],
+  ['node/', OUTER],
+  ['engine/', EXECUTE],
+  ['scheduler', EXECUTE],
+  ['tracing', EXECUTE],
+  ['jobs/', EXECUTE],
+];
+
+// The bench's own apps: the route handlers are the app's work.
+const BENCH_APP_FILE = /\/bench\/src\/apps(?:-more)?\.ts$/;
+const NODE_OUTER_IO = /^node:(?:_http_|net$|internal\/stream_base_commons|internal\/streams\/)/;
+
+/**
+ * The stage a sample belongs to, from its stack (leaf first): the innermost frame that
+ * names a stage decides, so Node internals and builtins count for whoever called them
+ * (Express's `res.json` → Node's `setHeader` is the app; our response's `end` is the
+ * dispatcher). A dialect file (`dialects/json` parses and serializes) counts as parse when
+ * a `parse…` function is on the stack, else as serialize. Stacks of Node internals alone
+ * (the outer socket's callbacks) are outer HTTP when they touch http/net/streams.
+ */
+export function stageOf(stack: readonly CallFrame[]): Stage {
+  let touchesSocket = false;
+  for (let i = 0; i < stack.length; i++) {
+    const frame = stack[i] as CallFrame;
+    const { url, functionName } = frame;
+    if (functionName === '(garbage collector)') return GC;
+    if (functionName === '(program)') return OTHER;
+    const file = coreFile(url);
+    if (file !== undefined) {
+      if (CORE_HELPERS.has(file)) continue;
+      if (file.startsWith('dialects/')) {
+        const parsing = stack.slice(i).some((f) => /^parse/i.test(f.functionName) && coreFile(f.url) !== undefined);
+        return parsing ? PARSE : SERIALIZE;
+      }
+      return CORE_STAGES.find(([prefix]) => file.startsWith(prefix))?.[1] ?? EXECUTE;
+    }
+    if (isAdapter(url)) return ADAPTER;
+    if (BENCH_APP_FILE.test(url)) return APP;
+    const pkg = packageOf(url);
+    if (pkg === 'light-my-request') return DISPATCHER;
+    if (pkg !== undefined && (EXPRESS_FAMILY.has(pkg) || pkg.startsWith('koa') || pkg.startsWith('@koa/'))) return APP;
+    if (NODE_OUTER_IO.test(url)) touchesSocket = true;
+  }
+  return touchesSocket ? OUTER : OTHER;
+}
+
 /** Self time (ms) of every node, from the sample timestamps. */
 function selfTimes(profile: CpuProfile): Map<number, number> {
   const self = new Map<number, number>();
@@ -233,6 +324,16 @@ export function analyzeProfile(profile: CpuProfile, topFunctions = 30): ProfileA
   const areas = new Map<string, number>();
   const packages = new Map<string, number>();
   const phases = new Map<string, number>();
+  const stages = new Map<string, number>();
+  const stackOf = (leaf: CpuProfileNode): CallFrame[] => {
+    const frames: CallFrame[] = [];
+    for (let at: CpuProfileNode | undefined = leaf; at !== undefined;) {
+      frames.push(at.callFrame);
+      const up = parent.get(at.id);
+      at = up === undefined ? undefined : byId.get(up);
+    }
+    return frames;
+  };
   const add = (map: Map<string, number>, key: string, ms: number): void => {
     map.set(key, (map.get(key) ?? 0) + ms);
   };
@@ -263,6 +364,7 @@ export function analyzeProfile(profile: CpuProfile, topFunctions = 30): ProfileA
       at = up === undefined ? undefined : byId.get(up);
     }
     for (const name of seen) add(phases, name, ms);
+    add(stages, stageOf(stackOf(node)), ms);
   }
 
   return {
@@ -280,5 +382,6 @@ export function analyzeProfile(profile: CpuProfile, topFunctions = 30): ProfileA
       ms: phases.get(phase.name) ?? 0,
       share: (phases.get(phase.name) ?? 0) / busyMs,
     })),
+    stages: STAGES.map((name) => ({ name, ms: stages.get(name) ?? 0, share: (stages.get(name) ?? 0) / busyMs })),
   };
 }

@@ -1,20 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Framework } from './apps.js';
 import { MULTIPART_ID, buildContenders } from './contenders.js';
 import { markdownTable, num, percent } from './format.js';
-import { analyzeProfile, type CpuProfile, type TimeRow } from './profile-analysis.js';
+import { analyzeProfile, type TimeRow } from './profile-analysis.js';
+import { captureProfile } from './profile-run.js';
 import type { ScenarioId } from './scenarios.js';
 import { startEnv } from './server-env.js';
 
 /**
  * Profiles our batch endpoint alone (default: Express, GET, N = 1000): this process is
- * the server, a client process sends the batches. The V8 sampling profiler (the one
- * `node --cpu-prof` uses) is started through the inspector only after the warm-up, so
- * the profile holds nothing but steady-state batches. Writes the `.cpuprofile` (open it
- * in Chrome DevTools → Performance, or speedscope) and prints where the time goes.
+ * the server, a client process sends the batches; the profile holds only steady-state
+ * batches (profile-run.ts). Writes the `.cpuprofile` (open it in Chrome DevTools →
+ * Performance, or speedscope) and prints where the time goes, by stage and in detail.
  *
  *   pnpm --filter @inbatch/bench cpu-profile [--framework koa] [--scenario post] [--n 1000] [--batches 40]
  *
@@ -41,27 +39,9 @@ const batches = Number(values.batches);
 const env = await startEnv(framework, scenario, false);
 const ours = buildContenders(env).contenders.find((c) => c.id === values.row);
 if (ours === undefined) throw new Error(`no row "${values.row}"`);
-for (let i = 0; i < Number(values.warmup); i++) await ours.run(n, 1);
 
-const session = new Session();
-session.connect();
-await session.post('Profiler.enable');
-// 100 µs (V8's default is 1 ms): a few samples per inner request; finer sampling distorts more than it tells.
-await session.post('Profiler.setSamplingInterval', { interval: Number(values.interval) });
-await session.post('Profiler.start');
-const cpu = process.cpuUsage();
-const started = performance.now();
-const walls: number[] = [];
-for (let i = 0; i < batches; i++) {
-  const t0 = performance.now();
-  const measured = await ours.run(n, 1);
-  // HTTP rows are timed by the client process; in-process rows here.
-  walls.push(measured ?? performance.now() - t0);
-}
-const wallMs = performance.now() - started;
-const cpuUsed = process.cpuUsage(cpu);
-const { profile } = await session.post('Profiler.stop');
-session.disconnect();
+const captured = await captureProfile(ours, n, Number(values.warmup), batches, Number(values.interval));
+const { profile, walls, wallMs, cpuMs } = captured;
 await env.close();
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -70,10 +50,9 @@ mkdirSync(dir, { recursive: true });
 const base = `profile-${stamp}-${framework}-${scenario}-${n}${values.row === MULTIPART_ID ? '' : `-${values.row}`}`;
 writeFileSync(new URL(`${base}.cpuprofile`, dir), JSON.stringify(profile));
 
-const analysis = analyzeProfile(profile as CpuProfile, 30);
+const analysis = analyzeProfile(profile, 30);
 const inner = batches * n;
 const perInner = (ms: number): string => num((ms * 1000) / inner);
-const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
 const tableOf = (title: string, list: readonly TimeRow[]): string =>
   markdownTable(
     [title, 'self ms', 'µs / inner', '% of busy'],
@@ -88,6 +67,10 @@ const lines = [
   `server CPU ${num(cpuMs)} ms = ${perInner(cpuMs)} µs/inner (all threads; the profile samples the JS thread only)`,
   `profile: ${num(analysis.totalMs)} ms sampled, ${num(analysis.busyMs)} ms busy = ${perInner(analysis.busyMs)} µs/inner, ${num(analysis.idleMs)} ms idle`,
   `file: bench/results/${base}.cpuprofile`,
+  '',
+  '## By stage of a batch (the innermost frame that names a stage decides)',
+  '',
+  tableOf('stage', analysis.stages),
   '',
   '## Where the time goes (self time; builtins charged to their caller)',
   '',

@@ -2,8 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Framework } from './apps.js';
 import { NS, TARGET_N, type RunProfile } from './config.js';
-import { markdownTable, num, ratio } from './format.js';
+import { markdownTable, num, percent, ratio } from './format.js';
 import type { MachineFacts } from './machine.js';
+import { STAGES } from './profile-analysis.js';
+import type { StageProfileResult } from './profile-run.js';
 import type { FairnessResult, RssResult, SectionResult, StoresResult } from './results.js';
 import { SCENARIOS } from './scenarios.js';
 import type { Summary } from './stats.js';
@@ -53,6 +55,8 @@ function rowCells(row: RowStats): string[] {
     medianRange(at?.wallMs),
     medianRange(at?.perInnerUs),
     num(at?.cpuPerInnerUs.median),
+    num(at?.allocPerInner.median),
+    num(at?.gcPerInnerUs.median),
     rss,
     ratio(at?.vsRoute?.median),
     ratio(at?.vsFake?.median),
@@ -73,6 +77,8 @@ export function sectionTable(section: SectionStats): string {
     `N=${TARGET_N} ms (min–max)`,
     `µs/inner @${TARGET_N} (min–max)`,
     'CPU µs/inner',
+    'alloc B/inner',
+    'GC µs/inner',
     'peak RSS Δ MB',
     '× route',
     '× fake',
@@ -88,6 +94,8 @@ export function sectionTable(section: SectionStats): string {
       ...NS.slice(0, -1).map(() => 'n/a'),
       'n/a',
       'n/a',
+      '',
+      '',
       '',
       '',
       '',
@@ -125,6 +133,82 @@ export function ratiosByN(section: SectionStats): string {
     ...NS.map((n) => ratio(cellAt(row, n)?.vsInject?.median)),
     ...NS.map((n) => ratio(cellAt(row, n)?.cpuLessThanDirect?.median)),
   ]);
+  return markdownTable(head, body);
+}
+
+function withQuartiles(summary: Summary | undefined): string {
+  if (summary === undefined || summary.count === 0) return '–';
+  return `${num(summary.median)} (${num(summary.p25)}–${num(summary.p75)})`;
+}
+
+/**
+ * What one inner request costs our endpoint at N = 1000, per section and dialect: the
+ * batch() row, the dispatcher-only row it contains, the difference (the engine's own
+ * cost: parse, policy, scheduling, serializing, outer HTTP), and the keep-alive rows it
+ * replaces. Every difference and ratio is a median of per-rotation pairs.
+ */
+export function budgetTable(sections: readonly SectionStats[]): string {
+  const body: string[][] = [];
+  for (const section of sections) {
+    for (const row of section.rows) {
+      const at = cellAt(row, TARGET_N);
+      if (row.kind !== 'ours' || at?.engineOwn === undefined) continue;
+      const direct = cellAt(
+        section.rows.find((candidate) => candidate.id === at.directId),
+        TARGET_N,
+      );
+      body.push([
+        `${FRAMEWORK_NAMES[section.framework]} ${section.scenario}`,
+        row.label.replace('inbatch batch() ', ''),
+        num(at.perInnerUs.median),
+        `${num(at.cpuPerInnerUs.median)} / ${num(at.cpuPerInnerUs.mean)}`,
+        num(at.allocPerInner.median),
+        num(at.gcPerInnerUs.median),
+        withQuartiles(at.engineOwn.wallUs),
+        num(at.engineOwn.cpuUs.median),
+        num(at.engineOwn.allocBytes.median),
+        at.engineOwn.minusId,
+        `${num(direct?.cpuPerInnerUs.median)} (${at.directId ?? '–'})`,
+        withQuartiles(at.cpuLessThanDirect),
+      ]);
+    }
+  }
+  return markdownTable(
+    [
+      'section',
+      'dialect',
+      'µs/inner',
+      'CPU µs/inner median / mean',
+      'alloc B/inner',
+      'GC µs/inner',
+      "engine's own µs/inner (p25–p75)",
+      "engine's own CPU µs/inner",
+      "engine's own alloc B/inner",
+      'minus row',
+      'keep-alive CPU µs/inner',
+      'keep-alive CPU ÷ ours (p25–p75)',
+    ],
+    body,
+  );
+}
+
+/** The stage profiles side by side: µs per inner request (share of the sampled busy time). */
+export function stagesTable(profiles: readonly StageProfileResult[]): string {
+  if (profiles.length === 0) return 'not measured';
+  const head = ['stage', ...profiles.map((p) => `${FRAMEWORK_NAMES[p.framework]} ${p.scenario} ${p.rowId}`)];
+  const body = STAGES.map((stage) => [
+    stage,
+    ...profiles.map((p) => {
+      const row = p.stages.find((s) => s.name === stage);
+      return row === undefined ? '–' : `${num(row.perInnerUs)} (${percent(row.share)})`;
+    }),
+  ]);
+  body.push(
+    ['sampled busy (sum of the above)', ...profiles.map((p) => num(p.busyPerInnerUs))],
+    ['server CPU, all threads', ...profiles.map((p) => num(p.cpuPerInnerUs))],
+    ['wall (median batch ÷ N)', ...profiles.map((p) => num(p.wallPerInnerUs))],
+    ['profiled batches', ...profiles.map((p) => (p.error === undefined ? String(p.batches) : `error: ${p.error}`))],
+  );
   return markdownTable(head, body);
 }
 
@@ -200,6 +284,7 @@ export interface RunRecord {
   memory: RssResult[];
   fairness: FairnessResult[];
   stores: StoresResult | undefined;
+  stages: StageProfileResult[];
   targets: TargetResult[];
 }
 

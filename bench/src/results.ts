@@ -1,4 +1,5 @@
 import type { Framework } from './apps.js';
+import type { StageProfileResult } from './profile-run.js';
 import type { ScenarioId } from './scenarios.js';
 
 /**
@@ -34,6 +35,12 @@ export interface Sample {
   wallMs: number;
   /** CPU time of the server process (user + system, all threads) during one batch (ms). */
   cpuMs: number;
+  /** Bytes the server process allocated on its V8 heap during one batch (heap-meter.ts). */
+  allocBytes: number;
+  /** Main-thread GC time of the server process during one batch (ms). */
+  gcPauseMs: number;
+  /** Full collections per batch (a fraction when they are rarer than batches). */
+  majorGcs: number;
 }
 
 export interface Series {
@@ -128,4 +135,5 @@ export type JobResult =
   | { kind: 'section'; result: SectionResult }
   | { kind: 'stores'; result: StoresResult }
   | { kind: 'rss'; result: RssResult }
-  | { kind: 'fairness'; result: FairnessResult };
+  | { kind: 'fairness'; result: FairnessResult }
+  | { kind: 'stages'; result: StageProfileResult };

@@ -3,6 +3,8 @@ import type { Sample } from './results.js';
 export interface Summary {
   count: number;
   median: number;
+  /** The mean: unlike the median, it includes the rare expensive sample (a full collection). */
+  mean: number;
   min: number;
   max: number;
   p25: number;
@@ -25,6 +27,7 @@ export function summarize(values: readonly number[]): Summary {
   return {
     count: sorted.length,
     median: percentile(sorted, 0.5),
+    mean: sorted.length === 0 ? NaN : sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
     min: sorted[0] ?? NaN,
     max: sorted[sorted.length - 1] ?? NaN,
     p25: percentile(sorted, 0.25),
@@ -49,4 +52,22 @@ export function pairedRatio(
     if (other !== undefined) ratios.push(pick(sample) / pick(other));
   }
   return summarize(ratios);
+}
+
+/**
+ * Differences of two interleaved series, rotation by rotation (`pick(a) − pick(b)` of the
+ * same rotation), summarized: what one row costs on top of another, with the drift cancelled.
+ */
+export function pairedDifference(
+  minuend: readonly Sample[],
+  subtrahend: readonly Sample[],
+  pick: (sample: Sample) => number,
+): Summary {
+  const byRotation = new Map(subtrahend.map((sample) => [sample.rotation, sample]));
+  const differences: number[] = [];
+  for (const sample of minuend) {
+    const other = byRotation.get(sample.rotation);
+    if (other !== undefined) differences.push(pick(sample) - pick(other));
+  }
+  return summarize(differences);
 }

@@ -3,10 +3,14 @@ import {
   type ContenderInfo,
   type NRun,
   type RssResult,
+  type Sample,
   type SectionResult,
   type Series,
 } from './results.js';
-import { pairedRatio, summarize, type Summary } from './stats.js';
+import { OUR_DIALECTS } from './contenders.js';
+import { DISPATCHER_ROW_IDS } from './floors.js';
+import { EXPRESS_BATCH_ID } from './peers.js';
+import { pairedDifference, pairedRatio, summarize, type Summary } from './stats.js';
 
 /** Statistics of one row at one N, every ratio taken rotation by rotation against a row of the same run. */
 export interface CellStats {
@@ -22,10 +26,23 @@ export interface CellStats {
   perInnerUs: Summary;
   /** µs of server CPU per inner request. */
   cpuPerInnerUs: Summary;
+  /** Bytes allocated on the server's V8 heap per inner request. */
+  allocPerInner: Summary;
+  /** µs of main-thread GC per inner request (server process). */
+  gcPerInnerUs: Summary;
+  /** Full collections per 1000 inner requests. */
+  majorGcsPer1000: Summary;
   /** Paired wall-time ratios row ÷ floor. */
   vsRoute: Summary | undefined;
   vsFake: Summary | undefined;
   vsInject: Summary | undefined;
+  /** Paired wall-time ratio row ÷ express-batch (Express sections). */
+  vsExpressBatch: Summary | undefined;
+  /**
+   * Our endpoint's own cost: this row minus the dispatcher-only row of the same dispatcher,
+   * per inner request, paired by rotation (µs of wall, µs of CPU, bytes allocated).
+   */
+  engineOwn: { minusId: string; wallUs: Summary; cpuUs: Summary; allocBytes: Summary } | undefined;
   /** Paired CPU ratio direct ÷ row: how many times less server CPU than N separate requests. */
   cpuLessThanDirect: Summary | undefined;
   /** The direct row that ratio is taken against (the one with the least CPU at this N). */
@@ -72,6 +89,9 @@ function cell(run: NRun, series: Series, contenders: readonly ContenderInfo[]): 
       : pairedRatio(series.samples, floor.samples, (s) => s.wallMs);
   };
   const direct = cheapestDirect(run, contenders);
+  const perInner = (pick: (s: Sample) => number) => (s: Sample) => pick(s) / run.n;
+  const dialect = OUR_DIALECTS.find((d) => d.id === series.id);
+  const dispatcherOnly = dialect === undefined ? undefined : find(DISPATCHER_ROW_IDS[dialect.dispatcher]);
   return {
     n: run.n,
     rotations: run.rotations,
@@ -81,9 +101,34 @@ function cell(run: NRun, series: Series, contenders: readonly ContenderInfo[]): 
     wallMs: summarize(series.samples.map((s) => s.wallMs)),
     perInnerUs: summarize(series.samples.map((s) => (s.wallMs * 1000) / run.n)),
     cpuPerInnerUs: summarize(series.samples.map((s) => (s.cpuMs * 1000) / run.n)),
+    allocPerInner: summarize(series.samples.map((s) => s.allocBytes / run.n)),
+    gcPerInnerUs: summarize(series.samples.map((s) => (s.gcPauseMs * 1000) / run.n)),
+    majorGcsPer1000: summarize(series.samples.map((s) => (s.majorGcs * 1000) / run.n)),
     vsRoute: versus(FLOOR_IDS.route),
     vsFake: versus(FLOOR_IDS.fake),
     vsInject: versus(FLOOR_IDS.inject),
+    vsExpressBatch: series.id === EXPRESS_BATCH_ID ? undefined : versus(EXPRESS_BATCH_ID),
+    engineOwn:
+      dispatcherOnly === undefined || series.samples.length === 0
+        ? undefined
+        : {
+            minusId: dispatcherOnly.id,
+            wallUs: pairedDifference(
+              series.samples,
+              dispatcherOnly.samples,
+              perInner((s) => s.wallMs * 1000),
+            ),
+            cpuUs: pairedDifference(
+              series.samples,
+              dispatcherOnly.samples,
+              perInner((s) => s.cpuMs * 1000),
+            ),
+            allocBytes: pairedDifference(
+              series.samples,
+              dispatcherOnly.samples,
+              perInner((s) => s.allocBytes),
+            ),
+          },
     cpuLessThanDirect:
       direct === undefined || series.samples.length === 0
         ? undefined

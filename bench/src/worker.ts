@@ -2,6 +2,7 @@ import { PROFILES } from './config.js';
 import { runFairness } from './fairness.js';
 import type { Job, WorkerMessage } from './jobs.js';
 import { runRssProbe } from './memory.js';
+import { runStageProfile } from './profile-run.js';
 import type { JobResult } from './results.js';
 import { runSection } from './section.js';
 import { runStores } from './stores.js';
@@ -35,6 +36,13 @@ async function run(job: Job): Promise<JobResult> {
       return { kind: 'fairness', result: await runFairness(job.framework, job.n, PROFILES[job.profile]) };
     case 'stores':
       return { kind: 'stores', result: await runStores(PROFILES[job.profile], log) };
+    case 'stages': {
+      const settings = PROFILES[job.profile].stages;
+      return {
+        kind: 'stages',
+        result: await runStageProfile(job.framework, job.scenario, job.rowId, job.n, settings),
+      };
+    }
   }
 }
 
