@@ -25,7 +25,9 @@ const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i;
 const PLACEHOLDER = /\{\{[^{}]{1,256}\}\}/g;
 
 function mediaTypeOf(contentType: string | undefined): string {
-  return (contentType?.split(';')[0] ?? '').trim().toLowerCase();
+  if (contentType === undefined) return '';
+  const semicolon = contentType.indexOf(';');
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -257,19 +259,32 @@ function isTextual(mediaType: string, contentType: string): boolean {
   );
 }
 
-/** An answer's headers as an object; Content-Type spelled as Graph clients read it. */
+/**
+ * An answer's headers as an object; Content-Type spelled as Graph clients read it. A plain
+ * object (V8 keeps it fast to build and to stringify), unless a header is named
+ * `__proto__`, which only an object without a prototype can hold as a key.
+ */
 function headerObject(fields: readonly HeaderField[]): Record<string, string | string[]> {
-  const headers = Object.create(null) as Record<string, string | string[]>;
+  let headers: Record<string, string | string[]> = {};
   for (const [rawName, value] of fields) {
     const lower = rawName.toLowerCase();
     // The body is re-encoded inside the JSON answer, so the app's length no longer applies.
     if (lower === 'content-length') continue;
     const name = lower === 'content-type' ? 'Content-Type' : rawName;
-    const existing = headers[name];
+    if (name === '__proto__' && Object.getPrototypeOf(headers) !== null) {
+      headers = Object.assign(Object.create(null) as Record<string, string | string[]>, headers);
+    }
+    const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
     if (existing === undefined) headers[name] = value;
     else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return headers;
+}
+
+/** The value of an answer's Content-Type header, or the empty string. */
+function contentTypeOf(fields: readonly HeaderField[]): string {
+  for (const field of fields) if (field[0].toLowerCase() === 'content-type') return field[1];
+  return '';
 }
 
 /**
@@ -282,7 +297,7 @@ function headerObject(fields: readonly HeaderField[]): Record<string, string | s
 export function answerObject(id: string, result: OperationResult): Record<string, unknown> {
   const item: Record<string, unknown> = { id, status: result.status, headers: headerObject(result.headers) };
   if (result.body.length === 0) return item;
-  const contentType = result.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  const contentType = contentTypeOf(result.headers);
   const mediaType = mediaTypeOf(contentType);
   const utf8 = isUtf8(result.body);
   if (utf8 && isJsonMediaType(mediaType)) {
