@@ -40,12 +40,27 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-/** Whether `url` starts with `prefix` (lower case, ASCII) as routers compare paths; true when unsure (non-ASCII). */
+// Characters a path may have for the prefix test to be sure of its answer: those every
+// router and the WHATWG parser leave as written. A dot (dot segments), `%` (encoded ones),
+// a backslash, non-ASCII or anything the parser would encode: the test leaves it to `match`.
+const PLAIN_PATH = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&'()*+,;=:@/") {
+  PLAIN_PATH[c.charCodeAt(0)] = 1;
+}
+
+/**
+ * Whether the path of `url` (up to `?` or `#`) may start with `prefix` (lower case) as
+ * routers compare paths: false only when sure it doesn't.
+ */
 function mayStartWith(url: string, prefix: string): boolean {
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x3f /* ? */ || c === 0x23 /* # */) break;
+    if (c >= 0x80 || PLAIN_PATH[c] !== 1) return true;
+  }
   if (url.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) {
     let c = url.charCodeAt(i);
-    if (c >= 0x80) return true;
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     if (c !== prefix.charCodeAt(i)) return false;
   }
@@ -56,12 +71,13 @@ function mayStartWith(url: string, prefix: string): boolean {
  * The test every request of the app passes first, inner requests included: false when a
  * request for `url` (path and query, relative to where `batch()` is mounted) can't be
  * one the engine serves, decided from a prefix without parsing the URL or building the
- * path. A URL that is not a path (absolute-form) is left to `match`.
+ * path. A URL that is not a plain path (absolute-form, `//`, dots, escapes) is left to
+ * `match`, whose path parsing may read it differently.
  */
 export function createRouteFilter(options: ResolvedOptions): (url: string) => boolean {
   const prefixes = options.bulk === undefined ? [options.matchPath] : [options.matchPath, options.bulkMatchPath];
   return (url) => {
-    if (url.charCodeAt(0) !== 0x2f) return true;
+    if (url.charCodeAt(0) !== 0x2f || url.charCodeAt(1) === 0x2f) return true;
     for (const prefix of prefixes) if (mayStartWith(url, prefix)) return true;
     return false;
   };
