@@ -45,6 +45,8 @@ export {
   type WriteDeadline,
 } from './node/http.js';
 export { createBatchHandler, type RequestListener } from './node/handler.js';
+export { declaredBodyLength } from './node/body.js';
+export { answerHasBody } from './dispatch/answer-headers.js';
 export type { BodySource } from './node/body.js';
 export type { HeaderField, InnerRequest, InnerResponse, OperationResult } from './operation.js';
 export { parseContentType, type ContentType } from './content-type.js';

@@ -32,8 +32,9 @@ export interface ScheduleOptions {
   /** Permits shared with other runs; each task holds one while in flight. */
   inFlight: Semaphore;
   /**
-   * The tasks each task waits for (indices). A task starts only after all of them have
-   * finished; the graph must be acyclic (dialects refuse cycles before running).
+   * The tasks each task waits for (indices); undefined when none waits for any. A task
+   * starts only after all of them have finished; the graph must be acyclic (dialects
+   * refuse cycles before running).
    */
   dependsOn?: ReadonlyArray<readonly number[] | undefined>;
   /**
@@ -152,7 +153,7 @@ export class OrderedRun<T> {
     this.#state = new Uint8Array(count);
     this.#unstarted = count;
     const { dependsOn } = options;
-    if (dependsOn === undefined || dependsOn.every((deps) => deps === undefined || deps.length === 0)) {
+    if (dependsOn === undefined) {
       // Nothing waits on anything: every task is ready, in order.
       for (let index = 0; index < count; index++) this.#ready.push(index);
       return;
@@ -175,11 +176,6 @@ export class OrderedRun<T> {
   begin(): void {
     if (this.#count === 0) this.#callbacks.end();
     else this.#pump();
-  }
-
-  /** Whether every result was delivered. */
-  get ended(): boolean {
-    return this.#nextToDeliver >= this.#count;
   }
 
   /** A task's result; the first one counts. */

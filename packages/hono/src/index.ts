@@ -1,13 +1,16 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
 import {
+  answerHasBody,
   BatchError,
   createBatchEngine,
+  declaredBodyLength,
   INNER_REQUEST,
   isInnerRequest,
   reasonPhrase,
   type BatchAnswer,
   type BatchOptions,
+  type BatchRoute,
   type Dispatcher,
   type HeaderField,
   type InnerResponse,
@@ -82,7 +85,7 @@ async function readAnswer(response: Response, method: string, control: Parameter
       control.signal.removeEventListener('abort', stop);
     }
   }
-  const hasBody = method !== 'HEAD' && response.status !== 204 && response.status !== 304;
+  const hasBody = answerHasBody(method, response.status);
   const answer: InnerResponse = {
     status: response.status,
     statusText: response.statusText || reasonPhrase(response.status),
@@ -212,22 +215,10 @@ export function batch(app: FetchApp, options: HonoBatchOptions = {}): Middleware
     throw new TypeError('inbatch: option "getConnInfo" must be a function');
   }
   const engine = createBatchEngine(own);
-  return async function inbatchHono(c, next) {
-    if (engine.wantsDispatcher) {
-      // A shared job store (Redis): this process runs jobs too, through the app with the
-      // first request's origin and env bindings.
-      const origin = new URL(c.req.raw.url).origin;
-      const dispatcher = createFetchDispatcher(app, { origin, env: c.env, executionCtx: executionContextOf(c) });
-      engine.serve(() => dispatcher);
-    }
-    const route = engine.match(c.req.method, c.req.path);
-    if (route === undefined) {
-      await next();
-      return;
-    }
+
+  const serveBatch = async (c: Context, route: BatchRoute): Promise<Response> => {
     const raw = c.req.raw;
     const url = new URL(raw.url);
-    const length = raw.headers.get('content-length');
     const answer = await engine.handle(
       {
         method: raw.method,
@@ -239,7 +230,7 @@ export function batch(app: FetchApp, options: HonoBatchOptions = {}): Middleware
         body: {
           kind: 'web',
           stream: raw.body,
-          declaredLength: length !== null && /^\d+$/.test(length) ? Number(length) : undefined,
+          declaredLength: declaredBodyLength(raw.headers.get('content-length')),
         },
         signal: raw.signal,
       },
@@ -247,5 +238,19 @@ export function batch(app: FetchApp, options: HonoBatchOptions = {}): Middleware
       route,
     );
     return toResponse(answer);
+  };
+
+  // Not async: a request the endpoint doesn't serve (the app's own, every inner one) goes
+  // on through `next()` with no promise of ours around it.
+  return function inbatchHono(c, next) {
+    if (engine.wantsDispatcher) {
+      // A shared job store (Redis): this process runs jobs too, through the app with the
+      // first request's origin and env bindings.
+      const origin = new URL(c.req.raw.url).origin;
+      const dispatcher = createFetchDispatcher(app, { origin, env: c.env, executionCtx: executionContextOf(c) });
+      engine.serve(() => dispatcher);
+    }
+    const route = engine.match(c.req.method, c.req.path);
+    return route === undefined ? next() : serveBatch(c, route);
   };
 }

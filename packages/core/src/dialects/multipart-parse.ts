@@ -196,9 +196,8 @@ function quoted(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
-/** What reading one part needs besides the bytes: its number, and the line counter for errors. */
+/** What a refusal of one part needs: its number, the line counter for errors, and its slot's meta. */
 interface PartContext {
-  body: Buffer;
   part: number;
   lines: LineCounter;
   meta: MultipartMeta;
@@ -268,7 +267,7 @@ function parsePart(
   lines: LineCounter,
 ): BatchEntry<MultipartMeta> {
   const meta: MultipartMeta = { contentId: undefined };
-  const context: PartContext = { body, part, lines, meta };
+  const context: PartContext = { part, lines, meta };
   const line = new LineReader(body, partStart, partEnd);
   let headerCount = 0;
   let headerBytes = 0;

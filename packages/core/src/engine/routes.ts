@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from '../options.js';
-import { normalizePathForMatch } from '../policy/target.js';
+import { isVerbatimUrlChar, normalizePathForMatch } from '../policy/target.js';
 
 /** The files of a finished job. */
 export type JobFile = 'jsonl' | 'gz' | 'result';
@@ -40,14 +40,6 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-// Characters a path may have for the prefix test to be sure of its answer: those every
-// router and the WHATWG parser leave as written. A dot (dot segments), `%` (encoded ones),
-// a backslash, non-ASCII or anything the parser would encode: the test leaves it to `match`.
-const PLAIN_PATH = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&'()*+,;=:@/") {
-  PLAIN_PATH[c.charCodeAt(0)] = 1;
-}
-
 /**
  * Whether the path of `url` (up to `?` or `#`) may start with `prefix` (lower case) as
  * routers compare paths: false only when sure it doesn't.
@@ -56,7 +48,9 @@ function mayStartWith(url: string, prefix: string): boolean {
   for (let i = 0; i < url.length; i++) {
     const c = url.charCodeAt(i);
     if (c === 0x3f /* ? */ || c === 0x23 /* # */) break;
-    if (c >= 0x80 || PLAIN_PATH[c] !== 1) return true;
+    // Sure only of characters every router and the WHATWG parser leave as written, minus
+    // dots (dot segments) and `%` (encoded ones): anything else is left to `match`.
+    if (!isVerbatimUrlChar(c) || c === 0x2e /* . */ || c === 0x25 /* % */) return true;
   }
   if (url.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) {

@@ -14,6 +14,11 @@ export type BodySource =
   /** A fetch-standard body (Hono, any `Request`), unread: read under the same limits. */
   | { kind: 'web'; stream: ReadableStream<Uint8Array> | null; declaredLength: number | undefined };
 
+/** A `Content-Length` value as a byte count; undefined when absent or not a plain number (the body's end then decides). */
+export function declaredBodyLength(value: string | null | undefined): number | undefined {
+  return value === undefined || value === null || !/^\d+$/.test(value) ? undefined : Number(value);
+}
+
 export interface BodyLimits {
   maxBytes: number;
   timeoutMs: number;

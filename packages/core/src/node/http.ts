@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { isInnerRequest } from '../dispatch/dispatcher.js';
-import type { BodySource } from './body.js';
+import { declaredBodyLength, type BodySource } from './body.js';
 
 /** The facts about the outer request that the engine needs, whatever the framework. */
 export interface OuterRequest {
@@ -46,12 +46,6 @@ export interface BatchAnswer {
   writeDeadline?: WriteDeadline;
 }
 
-function declaredLength(headers: IncomingHttpHeaders): number | undefined {
-  const value = headers['content-length'];
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
 /**
  * Where the body is. A raw or text parser's bytes are used as they are; an unread
  * stream is read by `batch()` itself; anything else was consumed before us.
@@ -61,7 +55,8 @@ function bodySource(req: IncomingMessage, captured: unknown): BodySource {
   if (typeof captured === 'string') return { kind: 'captured', bytes: Buffer.from(captured) };
   // The test body-parser itself uses (on-finished's isFinished) to know a body was read.
   const consumed = req.readableEnded || (req.complete && !req.readable);
-  if (!consumed) return { kind: 'stream', stream: req, declaredLength: declaredLength(req.headers) };
+  if (!consumed)
+    return { kind: 'stream', stream: req, declaredLength: declaredBodyLength(req.headers['content-length']) };
   return captured === undefined ? { kind: 'consumed' } : { kind: 'parsed', value: captured };
 }
 
